@@ -1,0 +1,156 @@
+"""The composition root: settings -> database -> store -> timers -> use cases -> client."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import aiosqlite
+import discord
+from discord.ext import commands
+
+from bot.clock import SystemClock
+from bot.cogs.errors import install_error_handler
+from bot.cogs.notes import NotesCog
+from bot.cogs.session import SessionCog
+from bot.endpoints import point_discord_at
+from bot.facilitation import Facilitation, SessionDefaults
+from bot.i18n import Catalog, catalog
+from bot.ports import Clock
+from bot.settings import Settings
+from bot.storage.db import connect
+from bot.storage.sqlite_store import SqliteStore
+from bot.template_files import load_templates
+from bot.timers import SchedulerTimers
+from bot.ui.announcer import DiscordAnnouncer
+from bot.ui.translator import PromptsTranslator
+from bot.ui.views import AddNoteView
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> discord.Intents:
+    """Guilds and guild messages, plus the privileged Message Content intent."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.message_content = True
+    return wanted
+
+
+class CocreateBot(commands.Bot):
+    """discord.py's client with cocreate's pieces wired in ``setup_hook``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        sentences: Catalog | None = None,
+        sync_commands: bool | None = None,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        point_discord_at(settings.discord.api_base_url, settings.discord.gateway_url)
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.catalog = sentences or catalog()
+        self._sync = settings.discord.sync_commands if sync_commands is None else sync_commands
+        self._database: aiosqlite.Connection | None = None
+        self.timers = SchedulerTimers(self.clock)
+        self._rearmed = False
+        self._facilitation: Facilitation | None = None
+        self._store: SqliteStore | None = None
+
+    @property
+    def facilitation(self) -> Facilitation:
+        """The use cases (available once ``setup_hook`` ran)."""
+        assert self._facilitation is not None, "setup_hook has not run"
+        return self._facilitation
+
+    @property
+    def store(self) -> SqliteStore:
+        """The store (available once ``setup_hook`` ran)."""
+        assert self._store is not None, "setup_hook has not run"
+        return self._store
+
+    async def setup_hook(self) -> None:
+        """Runs once after login: open the database, wire the use cases, start timers."""
+        path = Path(self.settings.storage.path)
+        self._database = await connect(path)
+        self._store = SqliteStore(self._database)
+        retention = self.settings.facilitation.retention_days
+
+        async def submit(interaction: discord.Interaction, value: str) -> None:
+            await notes.submit_from_modal(interaction, value)
+
+        def add_note_view(locale: str) -> discord.ui.View:
+            return AddNoteView(self.catalog, locale, submit)
+
+        announcer = DiscordAnnouncer(self, self.catalog, retention, add_note_view)
+        self._facilitation = Facilitation(
+            store=self._store,
+            timers=self.timers,
+            announcer=announcer,
+            clock=self.clock,
+            templates=load_templates(),
+            defaults=SessionDefaults(
+                reminder_before=self.settings.facilitation.reminder_lead,
+                retention_days=retention,
+            ),
+        )
+        notes = NotesCog(self, self._facilitation, self.catalog)
+        await self.add_cog(notes)
+        await self.add_cog(SessionCog(self._facilitation, self.catalog, self.settings))
+        self.add_view(add_note_view(self.catalog.default))
+        install_error_handler(self.tree, self.catalog)
+        await self.tree.set_translator(PromptsTranslator(self.catalog))
+        self.timers.start()
+        if self._sync:
+            await self.sync_commands()
+        log.info("cocreate is set up (database %s)", path)
+
+    async def sync_commands(self) -> int:
+        """Register the slash commands: to one guild (instant) if configured, else globally."""
+        guild_id = self.settings.discord.sync_guild_id
+        if guild_id is not None:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        log.info("synced %s commands%s", len(synced), f" to guild {guild_id}" if guild_id else "")
+        return len(synced)
+
+    async def on_ready(self) -> None:
+        """Catch up on missed thread messages, then (once) re-arm the timers."""
+        log.info("connected as %s", self.user)
+        notes = self.get_cog("NotesCog")
+        assert isinstance(notes, NotesCog)
+        for session in await self.store.active_sessions():
+            try:
+                count = await notes.catch_up(
+                    session.thread_id, session.last_message_id or session.thread_id
+                )
+            except discord.HTTPException:
+                log.exception("catch-up failed for session %s", session.id)
+                continue
+            if count:
+                log.info("session %s: caught up on %s messages", session.id, count)
+        if not self._rearmed:
+            self._rearmed = True
+            await self.facilitation.rearm()
+
+    async def close(self) -> None:
+        """Stop timers and close the database after the gateway."""
+        self.timers.shutdown()
+        await super().close()
+        if self._database is not None:
+            await self._database.close()
+            self._database = None

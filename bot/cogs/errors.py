@@ -1,0 +1,76 @@
+"""Turn every refusal into one friendly sentence in the user's language."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.cogs.access import NotFacilitatorError
+from bot.domain.durations import DurationError, DurationListError
+from bot.domain.session import SessionRuleError
+from bot.facilitation import NoSessionError, UnknownTemplateError
+from bot.i18n import Catalog
+from bot.ports import ChannelBusyError
+from bot.ui.replies import reply, user_locale
+
+log = logging.getLogger(__name__)
+
+
+class WrongPlaceError(Exception):
+    """A command used where it makes no sense (e.g. /session start inside a thread)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def refusal_text(sentences: Catalog, locale: str, error: BaseException) -> str | None:
+    """The sentence for a known refusal, or None for a real failure."""
+    match error:
+        case NotFacilitatorError():
+            return sentences.t(locale, "errors.not_facilitator")
+        case NoSessionError():
+            return sentences.t(locale, "errors.no_session")
+        case ChannelBusyError(session=session):
+            return sentences.t(locale, "errors.channel_busy", thread=f"<#{session.thread_id}>")
+        case SessionRuleError(refusal=refusal):
+            return sentences.t(locale, f"errors.session.{refusal.value}")
+        case DurationError(problem=problem, text=given):
+            return sentences.t(locale, f"errors.duration.{problem.value}", text=given[:50]) + (
+                "\n" + sentences.t(locale, "errors.duration.accepted")
+            )
+        case DurationListError(expected=expected, given=given):
+            return sentences.t(locale, "errors.duration_count", expected=expected, given=given)
+        case UnknownTemplateError(known=known):
+            return sentences.t(locale, "errors.unknown_template", known=", ".join(known))
+        case WrongPlaceError(key=key):
+            return sentences.t(locale, f"errors.{key}")
+    return None
+
+
+def install_error_handler(
+    tree: app_commands.CommandTree[discord.Client], sentences: Catalog
+) -> None:
+    """Answer refusals kindly and unexpected failures honestly, never in silence."""
+
+    async def on_error(
+        interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original: BaseException = error
+        if isinstance(error, app_commands.CommandInvokeError):
+            original = error.original
+        elif isinstance(error, app_commands.TransformerError) and error.__cause__:
+            original = error.__cause__
+        locale = user_locale(sentences, interaction)
+        message = refusal_text(sentences, locale, original)
+        if message is None:
+            log.error("command failed", exc_info=original)
+            message = sentences.t(locale, "errors.unexpected")
+        try:
+            await reply(interaction, message)
+        except discord.HTTPException:
+            log.warning("could not tell the user about an error", exc_info=True)
+
+    tree.on_error = on_error  # type: ignore[method-assign]

@@ -1,0 +1,140 @@
+"""Notes: thread messages, ``/note``, the Add note modal; edits, deletions, catch-up."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.errors import refusal_text
+from bot.domain.board import NOTE_MAX_CHARS, MessageKind, NoteSource
+from bot.facilitation import Facilitation
+from bot.i18n import Catalog
+from bot.ui.replies import reply, user_locale
+from bot.ui.translator import command_text as ct
+
+log = logging.getLogger(__name__)
+
+ACK_NOTE = "📝"
+ACK_COMMENT = "💬"
+
+
+class NotesCog(commands.Cog):
+    """Everything that puts a note on the board or keeps one in step with its message."""
+
+    def __init__(
+        self, client: discord.Client, facilitation: Facilitation, sentences: Catalog
+    ) -> None:
+        self._client = client
+        self._facilitation = facilitation
+        self._catalog = sentences
+
+    # -- /note and the modal --------------------------------------------------------------
+
+    @app_commands.command(name=ct("note.name"), description=ct("note.description"))
+    @app_commands.rename(note_text=ct("note.text.name"))
+    @app_commands.describe(note_text=ct("note.text.description"))
+    @app_commands.guild_only()
+    async def note(
+        self,
+        interaction: discord.Interaction,
+        note_text: app_commands.Range[str, 1, NOTE_MAX_CHARS],
+    ) -> None:
+        """Add a note without posting a message."""
+        await self._add(interaction, note_text, NoteSource.COMMAND)
+
+    async def submit_from_modal(self, interaction: discord.Interaction, value: str) -> None:
+        """The Add note modal was sent."""
+        try:
+            await self._add(interaction, value, NoteSource.BUTTON)
+        except Exception as error:
+            locale = user_locale(self._catalog, interaction)
+            message = refusal_text(self._catalog, locale, error)
+            if message is None:
+                log.exception("adding a note from the modal failed")
+                message = self._catalog.t(locale, "errors.unexpected")
+            await reply(interaction, message)
+
+    async def _add(self, interaction: discord.Interaction, value: str, source: NoteSource) -> None:
+        locale = user_locale(self._catalog, interaction)
+        if not value.strip():
+            await reply(interaction, self._catalog.t(locale, "errors.note_empty"))
+            return
+        note = await self._facilitation.add_note(
+            channel_id=interaction.channel_id or 0,
+            author_id=interaction.user.id,
+            author_name=interaction.user.display_name,
+            text=value,
+            source=source,
+        )
+        # Committed above; only now is it acknowledged.
+        await reply(
+            interaction, self._catalog.t(locale, "replies.note_added", text=note.text[:100])
+        )
+
+    # -- thread messages ------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Every human message in a session thread becomes a note or a comment."""
+        if message.author.bot or message.guild is None:
+            return
+        if not isinstance(message.channel, discord.Thread):
+            return
+        await self.ingest(message, acknowledge=True)
+
+    async def ingest(self, message: discord.Message, *, acknowledge: bool) -> None:
+        """Store one thread message (live or from catch-up)."""
+        if message.author.bot:
+            return
+        reference = message.reference.message_id if message.reference else None
+        outcome = await self._facilitation.handle_message(
+            thread_id=message.channel.id,
+            message_id=message.id,
+            author_id=message.author.id,
+            author_name=message.author.display_name,
+            text=message.content,
+            attachments=tuple(attachment.url for attachment in message.attachments),
+            reply_to=reference,
+            created_at=message.created_at,
+        )
+        if not (acknowledge and outcome.stored):
+            return
+        emoji = ACK_COMMENT if outcome.kind is MessageKind.COMMENT else ACK_NOTE
+        try:
+            await message.add_reaction(emoji)
+        except discord.HTTPException:
+            # The note is stored; a missing tick is not worth failing over.
+            log.warning("could not acknowledge message %s", message.id)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """An edited message updates its note or comment."""
+        if payload.message.author.bot:
+            return
+        await self._facilitation.message_edited(payload.message_id, payload.message.content)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A deleted message removes its note or comment."""
+        await self._facilitation.messages_deleted([payload.message_id])
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        """Bulk deletions too."""
+        await self._facilitation.messages_deleted(sorted(payload.message_ids))
+
+    # -- catch-up -------------------------------------------------------------------------
+
+    async def catch_up(self, thread_id: int, after_id: int) -> int:
+        """Store what was posted in a thread while the bot was away; how many messages."""
+        thread = self._client.get_partial_messageable(thread_id)
+        seen = 0
+        async for message in thread.history(
+            after=discord.Object(after_id), oldest_first=True, limit=None
+        ):
+            seen += 1
+            await self.ingest(message, acknowledge=False)
+        return seen

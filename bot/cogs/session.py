@@ -1,0 +1,184 @@
+"""``/session …``: start a session and steer it. Thin: check, parse, call a use case."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.access import require_facilitator
+from bot.cogs.errors import WrongPlaceError
+from bot.domain.durations import parse_duration, parse_duration_list
+from bot.facilitation import Facilitation
+from bot.i18n import Catalog
+from bot.render import text
+from bot.settings import Settings
+from bot.template_files import load_templates
+from bot.ui.replies import reply, user_locale
+from bot.ui.translator import command_text as ct
+
+_TEMPLATE_CHOICES = [
+    app_commands.Choice(name=ct(f"templates.{key}"), value=key) for key in load_templates()
+]
+_LANGUAGE_CHOICES = [
+    app_commands.Choice(name=ct("languages.nl"), value="nl"),
+    app_commands.Choice(name=ct("languages.en"), value="en"),
+]
+
+
+@app_commands.guild_only()
+class SessionCog(
+    commands.GroupCog,
+    group_name=ct("session.name"),
+    group_description=ct("session.description"),
+):
+    """Facilitator controls, and status for everyone."""
+
+    def __init__(self, facilitation: Facilitation, sentences: Catalog, settings: Settings) -> None:
+        self._facilitation = facilitation
+        self._catalog = sentences
+        self._settings = settings
+        super().__init__()
+
+    def _require_facilitator(self, interaction: discord.Interaction) -> None:
+        require_facilitator(interaction, self._settings.facilitation.facilitator_role)
+
+    def _t(self, interaction: discord.Interaction, key: str, **values: object) -> str:
+        return self._catalog.t(user_locale(self._catalog, interaction), key, **values)
+
+    @app_commands.command(
+        name=ct("session.start.name"), description=ct("session.start.description")
+    )
+    @app_commands.rename(
+        topic=ct("session.start.topic.name"),
+        template=ct("session.start.template.name"),
+        durations=ct("session.start.durations.name"),
+        language=ct("session.start.language.name"),
+    )
+    @app_commands.describe(
+        topic=ct("session.start.topic.description"),
+        template=ct("session.start.template.description"),
+        durations=ct("session.start.durations.description"),
+        language=ct("session.start.language.description"),
+    )
+    @app_commands.choices(template=_TEMPLATE_CHOICES, language=_LANGUAGE_CHOICES)
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 3, 300],
+        template: str | None = None,
+        durations: str | None = None,
+        language: str | None = None,
+    ) -> None:
+        """Open a thread and run the first step."""
+        self._require_facilitator(interaction)
+        channel = interaction.channel
+        if not isinstance(channel, discord.TextChannel) or interaction.guild_id is None:
+            raise WrongPlaceError("start_in_text_channel")
+        chosen = self._facilitation.template(template or self._settings.facilitation.template)
+        planned = (
+            parse_duration_list(durations, chosen.default_durations)
+            if durations and durations.strip()
+            else None
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        session = await self._facilitation.start_session(
+            guild_id=interaction.guild_id,
+            channel_id=channel.id,
+            facilitator_id=interaction.user.id,
+            topic=" ".join(topic.split()),
+            locale=language or self._settings.locale.default,
+            template_key=chosen.key,
+            durations=planned,
+        )
+        await reply(
+            interaction, self._t(interaction, "replies.started", thread=f"<#{session.thread_id}>")
+        )
+
+    @app_commands.command(name=ct("session.next.name"), description=ct("session.next.description"))
+    async def next(self, interaction: discord.Interaction) -> None:
+        """Close this step now and move on."""
+        self._require_facilitator(interaction)
+        session = await self._facilitation.find_session(interaction.channel_id or 0)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._facilitation.next_step(session.id)
+        await reply(interaction, self._t(interaction, "replies.next"))
+
+    @app_commands.command(name=ct("session.back.name"), description=ct("session.back.description"))
+    async def back(self, interaction: discord.Interaction) -> None:
+        """Return to the previous step."""
+        self._require_facilitator(interaction)
+        session = await self._facilitation.find_session(interaction.channel_id or 0)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._facilitation.go_back(session.id)
+        await reply(interaction, self._t(interaction, "replies.back"))
+
+    @app_commands.command(
+        name=ct("session.pause.name"), description=ct("session.pause.description")
+    )
+    async def pause(self, interaction: discord.Interaction) -> None:
+        """Stop the clock."""
+        self._require_facilitator(interaction)
+        session = await self._facilitation.find_session(interaction.channel_id or 0)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._facilitation.pause(session.id)
+        await reply(interaction, self._t(interaction, "replies.paused"))
+
+    @app_commands.command(
+        name=ct("session.resume.name"), description=ct("session.resume.description")
+    )
+    async def resume(self, interaction: discord.Interaction) -> None:
+        """Start the clock again."""
+        self._require_facilitator(interaction)
+        session = await self._facilitation.find_session(interaction.channel_id or 0)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._facilitation.resume(session.id)
+        await reply(interaction, self._t(interaction, "replies.resumed"))
+
+    @app_commands.command(
+        name=ct("session.extend.name"), description=ct("session.extend.description")
+    )
+    @app_commands.rename(duration=ct("session.extend.duration.name"))
+    @app_commands.describe(duration=ct("session.extend.duration.description"))
+    async def extend(self, interaction: discord.Interaction, duration: str) -> None:
+        """More time for this step."""
+        self._require_facilitator(interaction)
+        added = parse_duration(duration)
+        session = await self._facilitation.find_session(interaction.channel_id or 0)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._facilitation.extend(session.id, added)
+        locale = user_locale(self._catalog, interaction)
+        await reply(
+            interaction,
+            self._catalog.t(
+                locale, "replies.extended", added=text.human_duration(self._catalog, locale, added)
+            ),
+        )
+
+    @app_commands.command(name=ct("session.end.name"), description=ct("session.end.description"))
+    async def end(self, interaction: discord.Interaction) -> None:
+        """Close the session with its summary."""
+        self._require_facilitator(interaction)
+        session = await self._facilitation.find_session(interaction.channel_id or 0)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._facilitation.end(session.id)
+        await reply(interaction, self._t(interaction, "replies.ended"))
+
+    @app_commands.command(
+        name=ct("session.status.name"), description=ct("session.status.description")
+    )
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Where the session stands; anyone may ask."""
+        view = await self._facilitation.status(interaction.channel_id or 0)
+        locale = user_locale(self._catalog, interaction)
+        await reply(
+            interaction,
+            text.status(
+                self._catalog,
+                locale,
+                view.session,
+                view.time_left,
+                view.note_count,
+                view.author_count,
+            ),
+        )

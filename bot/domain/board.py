@@ -1,0 +1,96 @@
+"""Sticky notes, comments on them, and how a thread message is read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+# A message starting with this is talk, not a note ("// wie schrijft er mee?").
+ASIDE_PREFIX = "//"
+
+# Longest note text accepted from /note and the modal (a message can be longer, up to
+# Discord's own limit; it is stored whole).
+NOTE_MAX_CHARS = 1000
+
+
+class NoteSource(StrEnum):
+    """How a note reached the board."""
+
+    MESSAGE = "message"
+    COMMAND = "command"
+    BUTTON = "button"
+
+
+class MessageKind(StrEnum):
+    """What a human message in a session thread is."""
+
+    NOTE = "note"
+    COMMENT = "comment"
+    ASIDE = "aside"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class NoteDraft:
+    """A note before the store gave it an id."""
+
+    session_id: int
+    step_index: int
+    author_id: int
+    author_name: str
+    text: str
+    source: NoteSource
+    created_at: datetime
+    attachments: tuple[str, ...] = ()
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Note(NoteDraft):
+    """A sticky note on a session's board."""
+
+    id: int = 0
+    edited_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CommentDraft:
+    """A reply to a note, kept with the note instead of becoming a note itself."""
+
+    note_id: int
+    author_id: int
+    author_name: str
+    text: str
+    created_at: datetime
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Comment(CommentDraft):
+    """A stored comment."""
+
+    id: int = 0
+
+
+def classify_message(text: str, has_attachments: bool, replies_to_note: bool) -> MessageKind:
+    """Decide what a human message in a session thread becomes.
+
+    - starts with ``//``: an aside, not stored;
+    - nothing but white space and no attachments: ignored;
+    - a reply to a note (or to a comment on one): a comment on that note;
+    - anything else: a new note.
+    """
+    stripped = text.strip()
+    if stripped.startswith(ASIDE_PREFIX):
+        return MessageKind.ASIDE
+    if not stripped and not has_attachments:
+        return MessageKind.EMPTY
+    if replies_to_note:
+        return MessageKind.COMMENT
+    return MessageKind.NOTE
+
+
+def note_text(text: str) -> str:
+    """The text as it goes on the board: trimmed, line endings normalised."""
+    return text.replace("\r\n", "\n").strip()

@@ -1,0 +1,181 @@
+"""Deployment settings: ``config.toml`` plus ``COCREATE_*`` environment overrides.
+
+The token never lives in the file: it comes from ``DISCORD_TOKEN`` (or a ``.env``).
+Everything is validated up front so a mistake is one clear sentence, not a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.domain.durations import DurationError, parse_duration
+
+# Three base64url parts separated by dots: user id, timestamp, HMAC.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(ValueError):
+    """A configuration problem, phrased for the person running the bot."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DiscordSettings(_Section):
+    """How to reach Discord."""
+
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    sync_commands: bool = False
+    sync_guild_id: int | None = None
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://", value):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _ws_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^wss?://", value):
+            raise ValueError("must start with ws:// or wss://")
+        return value
+
+
+class StorageSettings(_Section):
+    """Where the SQLite file lives."""
+
+    path: Path = Path("cocreate.sqlite3")
+
+
+class LocaleSettings(_Section):
+    """Language and time."""
+
+    default: Literal["nl", "en"] = "nl"
+    timezone: str = "Europe/Amsterdam"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r} (use e.g. Europe/Amsterdam)") from None
+        return value
+
+
+class FacilitationSettings(_Section):
+    """Session defaults."""
+
+    facilitator_role: str = "Facilitator"
+    template: str = "classic"
+    reminder_before: str = "2m"
+    retention_days: int = Field(default=365, ge=1, le=3650)
+
+    @field_validator("reminder_before")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if value.strip() in ("0", "off", "uit"):
+            return "0"
+        try:
+            parse_duration(value)
+        except DurationError:
+            raise ValueError(f"{value!r} is not a duration such as 2m or 90s") from None
+        return value
+
+    @property
+    def reminder_lead(self) -> timedelta:
+        """The reminder's lead time; zero switches reminders off."""
+        return timedelta(0) if self.reminder_before == "0" else parse_duration(self.reminder_before)
+
+
+class LoggingSettings(_Section):
+    """Log verbosity."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(BaseSettings):
+    """Everything cocreate reads at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COCREATE_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    discord: DiscordSettings = DiscordSettings()
+    storage: StorageSettings = StorageSettings()
+    locale: LocaleSettings = LocaleSettings()
+    facilitation: FacilitationSettings = FacilitationSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment wins over the file (passed as init values)."""
+        return (env_settings, init_settings)
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "is not a known setting"
+        problems.append(f"{where}: {message}")
+    return "; ".join(problems)
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read ``path`` (if given) and the environment; raise ConfigError on any problem."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"cannot find the config file {path}")
+        try:
+            with path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    try:
+        return Settings(**data)
+    except ValidationError as error:
+        raise ConfigError(f"{path or 'settings'}: {_describe(error)}") from None
+
+
+class TokenError(ValueError):
+    """The bot token is missing or cannot be a Discord bot token."""
+
+    def __init__(self, missing: bool) -> None:
+        super().__init__("missing" if missing else "malformed")
+        self.missing = missing
+
+
+def read_token(environ: dict[str, str] | None = None) -> str:
+    """``DISCORD_TOKEN`` from the environment (a ``.env`` is loaded by the CLI)."""
+    env = os.environ if environ is None else environ
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise TokenError(missing=True)
+    token = token.removeprefix("Bot ").strip()
+    if not _TOKEN_SHAPE.match(token):
+        raise TokenError(missing=False)
+    return token

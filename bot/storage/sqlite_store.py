@@ -1,0 +1,397 @@
+"""The Store port on SQLite (aiosqlite). SQL lives here and nowhere else."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.board import Comment, CommentDraft, Note, NoteDraft, NoteSource
+from bot.domain.session import Session, SessionStatus
+from bot.domain.templates import StepPlan
+from bot.ports import ChannelBusyError
+
+_SESSION_COLUMNS = (
+    "id, guild_id, channel_id, thread_id, facilitator_id, topic, locale, template, steps,"
+    " step_index, status, step_started_at, due_at, remaining_seconds, reminder_before_seconds,"
+    " reminded_step, last_message_id, created_at, ended_at, version"
+)
+_NOTE_COLUMNS = (
+    "id, session_id, step_index, author_id, author_name, text, attachments, source,"
+    " message_id, created_at, edited_at"
+)
+
+
+# Columns save_session does not overwrite: the key, the version check, the monotonic id.
+_NOT_ASSIGNED = ("id", "version", "last_message_id")
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _required_time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def _session_from_row(row: sqlite3.Row) -> Session:
+    steps = tuple(
+        StepPlan(step["kind"], timedelta(seconds=step["seconds"]))
+        for step in json.loads(row["steps"])
+    )
+    remaining = row["remaining_seconds"]
+    return Session(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        thread_id=row["thread_id"],
+        facilitator_id=row["facilitator_id"],
+        topic=row["topic"],
+        locale=row["locale"],
+        template=row["template"],
+        steps=steps,
+        step_index=row["step_index"],
+        status=SessionStatus(row["status"]),
+        step_started_at=_required_time(row["step_started_at"]),
+        due_at=_parse_time(row["due_at"]),
+        remaining=None if remaining is None else timedelta(seconds=remaining),
+        reminder_before=timedelta(seconds=row["reminder_before_seconds"]),
+        reminded_step=row["reminded_step"],
+        created_at=_required_time(row["created_at"]),
+        ended_at=_parse_time(row["ended_at"]),
+        last_message_id=row["last_message_id"],
+        version=row["version"],
+    )
+
+
+def _note_from_row(row: sqlite3.Row) -> Note:
+    return Note(
+        id=row["id"],
+        session_id=row["session_id"],
+        step_index=row["step_index"],
+        author_id=row["author_id"],
+        author_name=row["author_name"],
+        text=row["text"],
+        attachments=tuple(json.loads(row["attachments"])),
+        source=NoteSource(row["source"]),
+        message_id=row["message_id"],
+        created_at=_required_time(row["created_at"]),
+        edited_at=_parse_time(row["edited_at"]),
+    )
+
+
+def _session_values(session: Session) -> dict[str, Any]:
+    return {
+        "guild_id": session.guild_id,
+        "channel_id": session.channel_id,
+        "thread_id": session.thread_id,
+        "facilitator_id": session.facilitator_id,
+        "topic": session.topic,
+        "locale": session.locale,
+        "template": session.template,
+        "steps": json.dumps(
+            [{"kind": s.kind, "seconds": s.duration.total_seconds()} for s in session.steps]
+        ),
+        "step_index": session.step_index,
+        "status": session.status.value,
+        "step_started_at": _time(session.step_started_at),
+        "due_at": _time(session.due_at),
+        "remaining_seconds": _seconds(session.remaining),
+        "reminder_before_seconds": session.reminder_before.total_seconds(),
+        "reminded_step": session.reminded_step,
+        "last_message_id": session.last_message_id,
+        "created_at": _time(session.created_at),
+        "ended_at": _time(session.ended_at),
+    }
+
+
+class SqliteStore:
+    """Sessions, notes and comments in one SQLite file.
+
+    One aiosqlite connection runs statements in order on its own thread; the lock keeps
+    one coroutine's multi-statement transaction from interleaving with another's.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        self._write = asyncio.Lock()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _one(self, sql: str, params: tuple[Any, ...] | dict[str, Any]) -> sqlite3.Row | None:
+        async with self._db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: tuple[Any, ...] | dict[str, Any]) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    # -- sessions -----------------------------------------------------------------------
+
+    async def create_session(self, session: Session) -> Session:
+        """Insert a new session; ChannelBusyError if its channel already has one."""
+        values = _session_values(session)
+        columns = ", ".join(values)
+        placeholders = ", ".join(f":{name}" for name in values)
+        try:
+            async with self._transaction() as db:
+                cursor = await db.execute(
+                    f"INSERT INTO sessions ({columns}) VALUES ({placeholders})",  # noqa: S608
+                    values,
+                )
+                new_id = cursor.lastrowid
+        except sqlite3.IntegrityError:
+            existing = await self.active_session_in_channel(session.channel_id)
+            if existing is None:
+                raise
+            raise ChannelBusyError(existing) from None
+        assert new_id is not None
+        created = await self.get_session(new_id)
+        assert created is not None
+        return created
+
+    async def get_session(self, session_id: int) -> Session | None:
+        """The session with this id."""
+        row = await self._one(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?",  # noqa: S608
+            (session_id,),
+        )
+        return None if row is None else _session_from_row(row)
+
+    async def session_by_thread(self, thread_id: int) -> Session | None:
+        """The session living in this thread, active or not."""
+        row = await self._one(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE thread_id = ?",  # noqa: S608
+            (thread_id,),
+        )
+        return None if row is None else _session_from_row(row)
+
+    async def active_session_in_channel(self, channel_id: int) -> Session | None:
+        """The running or paused session started from this channel."""
+        row = await self._one(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions"  # noqa: S608
+            " WHERE channel_id = ? AND status != 'ended'",
+            (channel_id,),
+        )
+        return None if row is None else _session_from_row(row)
+
+    async def active_sessions(self) -> list[Session]:
+        """Every running or paused session, oldest first."""
+        rows = await self._all(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions"  # noqa: S608
+            " WHERE status != 'ended' ORDER BY id",
+            (),
+        )
+        return [_session_from_row(row) for row in rows]
+
+    async def save_session(self, session: Session) -> Session | None:
+        """Write the session if its version is unchanged since loading; else None."""
+        values = _session_values(session)
+        values["id"] = session.id
+        values["version"] = session.version
+        assignments = ", ".join(f"{name} = :{name}" for name in values if name not in _NOT_ASSIGNED)
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                f"UPDATE sessions SET {assignments}, version = version + 1"  # noqa: S608
+                # last_message_id only grows, whoever saves last.
+                " , last_message_id = MAX(COALESCE(last_message_id, 0),"
+                " COALESCE(:last_message_id, 0))"
+                " WHERE id = :id AND version = :version",
+                values,
+            )
+            if cursor.rowcount != 1:
+                return None
+        return await self.get_session(session.id)
+
+    async def mark_seen(self, session_id: int, message_id: int) -> None:
+        """Remember the newest thread message handled (never moves backwards)."""
+        async with self._write:
+            await self._db.execute(
+                "UPDATE sessions SET last_message_id = ?"
+                " WHERE id = ? AND COALESCE(last_message_id, 0) < ?",
+                (message_id, session_id, message_id),
+            )
+
+    # -- notes and comments ---------------------------------------------------------------
+
+    async def add_note(self, draft: NoteDraft) -> Note | None:
+        """Insert a note; None when the same message was stored before (catch-up)."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO notes (session_id, step_index, author_id, author_name,"
+                " text, attachments, source, message_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    draft.session_id,
+                    draft.step_index,
+                    draft.author_id,
+                    draft.author_name,
+                    draft.text,
+                    json.dumps(list(draft.attachments)),
+                    draft.source.value,
+                    draft.message_id,
+                    _time(draft.created_at),
+                ),
+            )
+            inserted = cursor.rowcount == 1
+            note_id = cursor.lastrowid
+            if draft.message_id is not None:
+                await db.execute(
+                    "UPDATE sessions SET last_message_id = ?"
+                    " WHERE id = ? AND COALESCE(last_message_id, 0) < ?",
+                    (draft.message_id, draft.session_id, draft.message_id),
+                )
+        if not inserted or note_id is None:
+            return None
+        return Note(
+            id=note_id,
+            session_id=draft.session_id,
+            step_index=draft.step_index,
+            author_id=draft.author_id,
+            author_name=draft.author_name,
+            text=draft.text,
+            source=draft.source,
+            created_at=draft.created_at,
+            attachments=draft.attachments,
+            message_id=draft.message_id,
+        )
+
+    async def add_comment(self, draft: CommentDraft) -> Comment | None:
+        """Insert a comment on a note; None for a message stored before."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO comments (note_id, author_id, author_name, text,"
+                " message_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    draft.note_id,
+                    draft.author_id,
+                    draft.author_name,
+                    draft.text,
+                    draft.message_id,
+                    _time(draft.created_at),
+                ),
+            )
+            inserted = cursor.rowcount == 1
+            comment_id = cursor.lastrowid
+            if draft.message_id is not None:
+                await db.execute(
+                    "UPDATE sessions SET last_message_id = :m WHERE id ="
+                    " (SELECT session_id FROM notes WHERE id = :n)"
+                    " AND COALESCE(last_message_id, 0) < :m",
+                    {"m": draft.message_id, "n": draft.note_id},
+                )
+        if not inserted or comment_id is None:
+            return None
+        return Comment(
+            id=comment_id,
+            note_id=draft.note_id,
+            author_id=draft.author_id,
+            author_name=draft.author_name,
+            text=draft.text,
+            created_at=draft.created_at,
+            message_id=draft.message_id,
+        )
+
+    async def note_id_for_message(self, message_id: int) -> int | None:
+        """The note a message is, or whose comment it is."""
+        row = await self._one(
+            "SELECT id FROM notes WHERE message_id = :m"
+            " UNION ALL SELECT note_id FROM comments WHERE message_id = :m LIMIT 1",
+            {"m": message_id},
+        )
+        return None if row is None else int(row[0])
+
+    async def edit_by_message(self, message_id: int, text: str, at: datetime) -> bool:
+        """Follow an edited message; False when it was neither a note nor a comment."""
+        async with self._transaction() as db:
+            changed = 0
+            for table in ("notes", "comments"):
+                cursor = await db.execute(
+                    f"UPDATE {table} SET text = ?, edited_at = ? WHERE message_id = ?",  # noqa: S608
+                    (text, _time(at), message_id),
+                )
+                changed += cursor.rowcount
+        return changed > 0
+
+    async def delete_by_message(self, message_ids: list[int]) -> int:
+        """Remove the notes and comments these messages were (a note takes its comments)."""
+        if not message_ids:
+            return 0
+        marks = ", ".join("?" for _ in message_ids)
+        async with self._transaction() as db:
+            removed = 0
+            for table in ("comments", "notes"):
+                cursor = await db.execute(
+                    f"DELETE FROM {table} WHERE message_id IN ({marks})",  # noqa: S608
+                    message_ids,
+                )
+                removed += cursor.rowcount
+        return removed
+
+    async def notes(self, session_id: int, step_index: int | None = None) -> list[Note]:
+        """A session's notes (of one step, if given), oldest first."""
+        if step_index is None:
+            rows = await self._all(
+                f"SELECT {_NOTE_COLUMNS} FROM notes WHERE session_id = ?"  # noqa: S608
+                " ORDER BY created_at, id",
+                (session_id,),
+            )
+        else:
+            rows = await self._all(
+                f"SELECT {_NOTE_COLUMNS} FROM notes"  # noqa: S608
+                " WHERE session_id = ? AND step_index = ? ORDER BY created_at, id",
+                (session_id, step_index),
+            )
+        return [_note_from_row(row) for row in rows]
+
+    async def comments(self, note_id: int) -> list[Comment]:
+        """The comments on one note, oldest first."""
+        rows = await self._all(
+            "SELECT id, note_id, author_id, author_name, text, message_id, created_at"
+            " FROM comments WHERE note_id = ? ORDER BY created_at, id",
+            (note_id,),
+        )
+        return [
+            Comment(
+                id=row["id"],
+                note_id=row["note_id"],
+                author_id=row["author_id"],
+                author_name=row["author_name"],
+                text=row["text"],
+                message_id=row["message_id"],
+                created_at=_required_time(row["created_at"]),
+            )
+            for row in rows
+        ]
+
+    async def comment_counts(self, session_id: int) -> dict[int, int]:
+        """How many comments each note of the session has (notes without any left out)."""
+        rows = await self._all(
+            "SELECT c.note_id, COUNT(*) FROM comments c JOIN notes n ON n.id = c.note_id"
+            " WHERE n.session_id = ? GROUP BY c.note_id",
+            (session_id,),
+        )
+        return {int(row[0]): int(row[1]) for row in rows}
