@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -65,6 +66,8 @@ class CocreateBot(commands.Bot):
         self._database: aiosqlite.Connection | None = None
         self.timers = SchedulerTimers(self.clock)
         self._rearmed = False
+        # Set once the first catch-up and re-arm after connecting are done.
+        self.caught_up = asyncio.Event()
         self._facilitation: Facilitation | None = None
         self._store: SqliteStore | None = None
 
@@ -146,6 +149,7 @@ class CocreateBot(commands.Bot):
         if not self._rearmed:
             self._rearmed = True
             await self.facilitation.rearm()
+        self.caught_up.set()
 
     async def close(self) -> None:
         """Stop timers and close the database after the gateway."""

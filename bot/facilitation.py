@@ -270,7 +270,7 @@ class Facilitation:
 
     async def step_due(self, session_id: int, step_index: int) -> None:
         """Timer callback: the step's time is up. Stale or repeated calls do nothing."""
-        await self._quietly(session_id, lambda s, now: s.advance(now, step_index))
+        await self._quietly(session_id, lambda s, now: s.time_up(now, step_index))
 
     async def reminder_due(self, session_id: int, step_index: int) -> None:
         """Timer callback: post the "almost up" reminder, once per step."""
@@ -289,9 +289,13 @@ class Facilitation:
 
     # -- facilitator controls ------------------------------------------------------------
 
-    async def next_step(self, session_id: int) -> Session:
-        """Move on now, as if the time were up."""
-        return await self._transition(session_id, lambda s, now: s.advance(now))
+    async def next_step(self, session_id: int, expected_step: int | None = None) -> Session:
+        """Move on now, as if the time were up.
+
+        ``expected_step`` is the step the facilitator saw: if the timer moved on first,
+        the command is refused (STALE) instead of skipping a step.
+        """
+        return await self._transition(session_id, lambda s, now: s.advance(now, expected_step))
 
     async def go_back(self, session_id: int) -> Session:
         """Back to the previous step with its full time."""
@@ -334,7 +338,8 @@ class Facilitation:
             if saved is None:
                 # Another process moved the session since we loaded it.
                 raise SessionRuleError(Refusal.STALE)
-            self._arm(saved)
+            if _clock_of(saved) != _clock_of(session):
+                self._arm(saved)
             await self._announce(saved, events)
         if not saved.active:
             self._session_locks.pop(session_id, None)
@@ -380,3 +385,8 @@ class Facilitation:
             await announcement
         except Exception:
             log.exception("posting to Discord failed")
+
+
+def _clock_of(session: Session) -> tuple[object, ...]:
+    """What the armed timers depend on; a transition that keeps it needs no re-arming."""
+    return (session.status, session.step_index, session.due_at)

@@ -71,7 +71,7 @@ class LocaleSettings(_Section):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder: OSError
             raise ValueError(f"unknown timezone {value!r} (use e.g. Europe/Amsterdam)") from None
         return value
 

@@ -101,7 +101,7 @@ class SessionCog(
         self._require_facilitator(interaction)
         session = await self._facilitation.find_session(interaction.channel_id or 0)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._facilitation.next_step(session.id)
+        await self._facilitation.next_step(session.id, session.step_index)
         await reply(interaction, self._t(interaction, "replies.next"))
 
     @app_commands.command(name=ct("session.back.name"), description=ct("session.back.description"))

@@ -23,6 +23,10 @@ from bot.domain.events import (
 )
 from bot.domain.templates import StepPlan
 
+# How early a step's timer may fire and still end the step: the scheduler runs on the
+# wall clock, which can be a hair behind the injected clock when the deadline is translated.
+TIMER_SLACK = timedelta(seconds=1)
+
 
 class SessionStatus(StrEnum):
     """Where a session is in its life."""
@@ -195,6 +199,23 @@ class Session:
         )
         return moved, [StepEnded(self.step_index), StepStarted(following, due_at)]
 
+    def time_up(self, now: datetime, expected_step: int) -> tuple[Session, list[SessionEvent]]:
+        """The timer says the step's time is over: advance as :meth:`advance` does.
+
+        A timer job may already be running when a facilitator pauses or extends the step;
+        that job then finds the step paused or due later and refuses (STALE) instead of
+        cutting the step short. The re-armed job ends it at the right moment.
+        """
+        self._require_active()
+        self._require_step(expected_step)
+        if (
+            self.status is not SessionStatus.RUNNING
+            or self.due_at is None
+            or self.due_at - now > TIMER_SLACK
+        ):
+            raise SessionRuleError(Refusal.STALE)
+        return self.advance(now, expected_step)
+
     def go_back(self, now: datetime) -> tuple[Session, list[SessionEvent]]:
         """Return to the previous step with its full planned time."""
         self._require_active()
@@ -262,7 +283,8 @@ class Session:
         self._require_step(expected_step)
         if self.status is not SessionStatus.RUNNING or self.due_at is None:
             raise SessionRuleError(Refusal.PAUSED)
-        if self.reminded_step == self.step_index:
+        if self.reminded_step == self.step_index or now >= self.due_at:
+            # Once per step, and never after the deadline (e.g. both due after downtime).
             raise SessionRuleError(Refusal.STALE)
         reminded = replace(self, reminded_step=self.step_index)
         return reminded, [ReminderDue(self.step_index, self.due_at)]

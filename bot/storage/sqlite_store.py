@@ -217,8 +217,9 @@ class SqliteStore:
             cursor = await db.execute(
                 f"UPDATE sessions SET {assignments}, version = version + 1"  # noqa: S608
                 # last_message_id only grows, whoever saves last.
-                " , last_message_id = MAX(COALESCE(last_message_id, 0),"
-                " COALESCE(:last_message_id, 0))"
+                # (NULLIF: a session that saw no message yet keeps NULL, not 0.)
+                " , last_message_id = NULLIF(MAX(COALESCE(last_message_id, 0),"
+                " COALESCE(:last_message_id, 0)), 0)"
                 " WHERE id = :id AND version = :version",
                 values,
             )

@@ -53,7 +53,11 @@ class DiscordAnnouncer:
         self, channel_id: int, topic: str, locale: str, facilitator_id: int
     ) -> ThreadRef:
         """Post the session card in the channel and open a public thread from it."""
-        channel = self._client.get_partial_messageable(channel_id)
+        channel = self._client.get_channel(channel_id) or await self._client.fetch_channel(
+            channel_id
+        )
+        if not isinstance(channel, discord.TextChannel):
+            raise TypeError(channel_id)  # the cog only starts sessions in text channels
         card = await channel.send(
             text.session_card(self._catalog, locale, topic, facilitator_id),
             allowed_mentions=NO_PINGS,
