@@ -1,0 +1,43 @@
+"""The slash commands Discord learns from the bot: localised, and synced only on request."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Harness
+
+
+def _sync_calls(h: Harness) -> list[object]:
+    return [c for c in h.sb.calls if c.method == "PUT" and c.route.endswith("/commands")]
+
+
+async def test_commands_are_synced_with_dutch_names_and_descriptions(harness: Harness) -> None:
+    h = harness
+    await h.start(sync=True)
+    commands = {c["name"]: c for c in h.sb.commands()}
+    session = commands["session"]
+    assert session["name_localizations"]["nl"] == "sessie"
+    assert session["description_localizations"]["nl"]
+    subcommands = {o["name"]: o for o in session["options"]}
+    assert set(subcommands) == {
+        "start",
+        "next",
+        "back",
+        "pause",
+        "resume",
+        "extend",
+        "end",
+        "status",
+    }
+    assert subcommands["resume"]["name_localizations"]["nl"] == "verder"
+    start_options = {o["name"]: o for o in subcommands["start"]["options"]}
+    assert start_options["topic"]["name_localizations"]["nl"] == "onderwerp"
+    assert start_options["topic"]["required"] is True
+    assert {c["value"] for c in start_options["language"]["choices"]} == {"nl", "en"}
+    assert commands["note"]["name_localizations"]["nl"] == "notitie"
+    for command in commands.values():
+        assert command.get("contexts") in (None, [0]), "commands are for servers only"
+
+
+async def test_no_sync_on_an_ordinary_start(harness: Harness) -> None:
+    h = harness
+    await h.start(sync=False)
+    assert _sync_calls(h) == []
