@@ -20,6 +20,15 @@ log = logging.getLogger(__name__)
 ACK_NOTE = "📝"
 ACK_COMMENT = "💬"
 
+_NOT_THREADS = (
+    discord.TextChannel,
+    discord.VoiceChannel,
+    discord.StageChannel,
+    discord.ForumChannel,
+    discord.CategoryChannel,
+)
+_PEOPLE_WRITING = (discord.MessageType.default, discord.MessageType.reply)
+
 
 class NotesCog(commands.Cog):
     """Everything that puts a note on the board or keeps one in step with its message."""
@@ -81,13 +90,16 @@ class NotesCog(commands.Cog):
         """Every human message in a session thread becomes a note or a comment."""
         if message.author.bot or message.guild is None:
             return
-        if not isinstance(message.channel, discord.Thread):
+        # Not "is a Thread": an archived thread that is not cached arrives as a partial
+        # channel, and its note must not be lost. Ordinary channels are skipped cheaply.
+        if isinstance(message.channel, _NOT_THREADS):
             return
         await self.ingest(message, acknowledge=True)
 
     async def ingest(self, message: discord.Message, *, acknowledge: bool) -> None:
         """Store one thread message (live or from catch-up)."""
-        if message.author.bot:
+        if message.author.bot or message.type not in _PEOPLE_WRITING:
+            # System messages (pins, thread starters, joins) are not anyone's note.
             return
         reference = message.reference.message_id if message.reference else None
         outcome = await self._facilitation.handle_message(

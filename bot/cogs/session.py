@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,6 +11,7 @@ from discord.ext import commands
 from bot.cogs.access import require_facilitator
 from bot.cogs.errors import WrongPlaceError
 from bot.domain.durations import parse_duration, parse_duration_list
+from bot.domain.session import Session
 from bot.facilitation import Facilitation
 from bot.i18n import Catalog
 from bot.render import text
@@ -45,6 +48,20 @@ class SessionCog(
 
     def _t(self, interaction: discord.Interaction, key: str, **values: object) -> str:
         return self._catalog.t(user_locale(self._catalog, interaction), key, **values)
+
+    async def _steer(
+        self,
+        interaction: discord.Interaction,
+        action: Callable[[Session], Awaitable[Session]],
+        reply_key: str,
+        **values: object,
+    ) -> None:
+        """Facilitator check, find the session, defer (posting may take a while), act."""
+        self._require_facilitator(interaction)
+        session = await self._facilitation.find_session(interaction.channel_id or 0)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await action(session)
+        await reply(interaction, self._t(interaction, reply_key, **values))
 
     @app_commands.command(
         name=ct("session.start.name"), description=ct("session.start.description")
@@ -98,42 +115,28 @@ class SessionCog(
     @app_commands.command(name=ct("session.next.name"), description=ct("session.next.description"))
     async def next(self, interaction: discord.Interaction) -> None:
         """Close this step now and move on."""
-        self._require_facilitator(interaction)
-        session = await self._facilitation.find_session(interaction.channel_id or 0)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._facilitation.next_step(session.id, session.step_index)
-        await reply(interaction, self._t(interaction, "replies.next"))
+        await self._steer(
+            interaction, lambda s: self._facilitation.next_step(s.id, s.step_index), "replies.next"
+        )
 
     @app_commands.command(name=ct("session.back.name"), description=ct("session.back.description"))
     async def back(self, interaction: discord.Interaction) -> None:
         """Return to the previous step."""
-        self._require_facilitator(interaction)
-        session = await self._facilitation.find_session(interaction.channel_id or 0)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._facilitation.go_back(session.id)
-        await reply(interaction, self._t(interaction, "replies.back"))
+        await self._steer(interaction, lambda s: self._facilitation.go_back(s.id), "replies.back")
 
     @app_commands.command(
         name=ct("session.pause.name"), description=ct("session.pause.description")
     )
     async def pause(self, interaction: discord.Interaction) -> None:
         """Stop the clock."""
-        self._require_facilitator(interaction)
-        session = await self._facilitation.find_session(interaction.channel_id or 0)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._facilitation.pause(session.id)
-        await reply(interaction, self._t(interaction, "replies.paused"))
+        await self._steer(interaction, lambda s: self._facilitation.pause(s.id), "replies.paused")
 
     @app_commands.command(
         name=ct("session.resume.name"), description=ct("session.resume.description")
     )
     async def resume(self, interaction: discord.Interaction) -> None:
         """Start the clock again."""
-        self._require_facilitator(interaction)
-        session = await self._facilitation.find_session(interaction.channel_id or 0)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._facilitation.resume(session.id)
-        await reply(interaction, self._t(interaction, "replies.resumed"))
+        await self._steer(interaction, lambda s: self._facilitation.resume(s.id), "replies.resumed")
 
     @app_commands.command(
         name=ct("session.extend.name"), description=ct("session.extend.description")
@@ -142,27 +145,20 @@ class SessionCog(
     @app_commands.describe(duration=ct("session.extend.duration.description"))
     async def extend(self, interaction: discord.Interaction, duration: str) -> None:
         """More time for this step."""
-        self._require_facilitator(interaction)
+        self._require_facilitator(interaction)  # before the duration: refuse outsiders first
         added = parse_duration(duration)
-        session = await self._facilitation.find_session(interaction.channel_id or 0)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._facilitation.extend(session.id, added)
         locale = user_locale(self._catalog, interaction)
-        await reply(
+        await self._steer(
             interaction,
-            self._catalog.t(
-                locale, "replies.extended", added=text.human_duration(self._catalog, locale, added)
-            ),
+            lambda s: self._facilitation.extend(s.id, added),
+            "replies.extended",
+            added=text.human_duration(self._catalog, locale, added),
         )
 
     @app_commands.command(name=ct("session.end.name"), description=ct("session.end.description"))
     async def end(self, interaction: discord.Interaction) -> None:
         """Close the session with its summary."""
-        self._require_facilitator(interaction)
-        session = await self._facilitation.find_session(interaction.channel_id or 0)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._facilitation.end(session.id)
-        await reply(interaction, self._t(interaction, "replies.ended"))
+        await self._steer(interaction, lambda s: self._facilitation.end(s.id), "replies.ended")
 
     @app_commands.command(
         name=ct("session.status.name"), description=ct("session.status.description")

@@ -95,12 +95,13 @@ class Harness:
         subcommand: str | None = None,
         *,
         channel: int | None = None,
+        guild: int | None = None,
         locale: str = "nl",
         **options: Any,
     ) -> str:
         """Run a slash command; return the private answer's text (after a defer too)."""
         handle = await self.sb.slash_command(
-            self.guild_id,
+            guild or self.guild_id,
             channel or self.channel_id,
             user,
             name,

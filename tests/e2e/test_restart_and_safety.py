@@ -181,3 +181,54 @@ async def test_note_command_outside_a_session_is_refused(harness: Harness) -> No
     await h.start()
     answer = await h.command(h.alice, "note", channel=h.other_channel_id, text="Los idee")
     assert "geen sessie" in answer
+
+
+async def test_manage_threads_makes_a_facilitator_and_servers_are_separate(
+    harness: Harness,
+) -> None:
+    h = harness
+    await h.start()
+    # A second server with its own moderator (Manage Threads, no Facilitator role).
+    guild = h.sb.add_guild("Bibliotheek Zuid", locale="en-GB")
+    moderators = h.sb.add_role(guild.id, "Moderator", permissions=1 << 34)
+    channel = h.sb.add_text_channel(guild.id, "co-creation").id
+    moderator = h.sb.add_member(guild.id, "sam", roles=[moderators.id]).id
+    answer = await h.command(
+        moderator,
+        "session",
+        "start",
+        guild=guild.id,
+        channel=channel,
+        locale="en-GB",
+        topic="A library for everyone",
+        language="en",
+    )
+    assert "✅" in answer
+    # Both servers now run a session; a command in one never reaches the other's.
+    ours = await open_session(h)
+    theirs = next(int(t["id"]) for t in h.sb.threads if str(t["parent_id"]) == str(channel))
+    assert "Empathise" in h.bot_text(theirs)
+    assert "Inleven" in h.bot_text(ours)
+    mark = h.mark()
+    await h.command(h.facilitator, "session", "next", channel=ours)
+    await h.wait_for_post(ours, "Definiëren", since=mark)
+    assert "Step 2" not in h.bot_text(theirs)
+    assert "Stap 2 van 4" in h.bot_text(ours)
+
+
+async def test_system_messages_and_attachments(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    thread = await open_session(h)
+    await h.sb.user_message(
+        thread, h.alice, "", attachments=[{"filename": "plattegrond.jpg", "size": 2048}]
+    )
+    await h.sb.wait_for_call(lambda c: c.method == "PUT" and "reactions" in c.path)
+    db = await connect(h.db_path)
+    try:
+        notes = await SqliteStore(db).notes(1)
+    finally:
+        await db.close()
+    assert len(notes) == 1
+    assert notes[0].attachments
+    assert notes[0].attachments[0].endswith("plattegrond.jpg")

@@ -165,6 +165,7 @@ KEY_CALLS: dict[str, tuple[int, str, tuple[str, ...]]] = {
     "count": (2, "common.count.", (".one", ".other")),  # render.text.count(c, l, noun, n)
     "step_name": (2, "steps.", (".name",)),
     "WrongPlaceError": (0, "errors.", ("",)),
+    "_steer": (2, "", ("",)),  # SessionCog._steer(interaction, action, reply_key)
 }
 
 # f-string keys, with their formatted parts shown as {}: how to expand them, or None when
@@ -278,6 +279,7 @@ USED = [entry for entry in used_keys() if entry[2] is not None]
 PASSED_THROUGH = {
     "<key>",  # Catalog.t/raw, the cog's _t, the translator
     "<full_key>",  # command_text
+    "<reply_key>",  # SessionCog._steer: its callers' literal keys are checked via KEY_CALLS
     "<unit>",  # human_duration's loop over day/hour/minute (see test_render)
     "<kind>",  # step_name(kind)
     "cli.{}",
