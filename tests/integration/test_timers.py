@@ -329,3 +329,22 @@ async def test_a_session_moves_on_when_the_fake_clock_passes_its_deadline(
     finally:
         timers.shutdown()
         await connection.close()
+
+
+async def test_the_system_clock_fires_a_deadline_a_moment_away() -> None:
+    # The production pairing: SystemClock and wall time agree, nothing to translate.
+    from bot.clock import SystemClock
+
+    clock = SystemClock()
+    recorder = Recorder()
+    timers = SchedulerTimers(clock, AsyncIOScheduler(timezone=UTC))
+    timers.bind(recorder.on_step, recorder.on_reminder)
+    timers.start()
+    try:
+        timers.arm_step(7, 0, clock.now() + timedelta(milliseconds=300))
+        assert recorder.steps == []
+        await recorder.wait_for(1)
+        assert recorder.steps == [(7, 0)]
+        assert timers.pending() == {}
+    finally:
+        timers.shutdown()
