@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -20,6 +21,33 @@ class NoteSource(StrEnum):
     MESSAGE = "message"
     COMMAND = "command"
     BUTTON = "button"
+
+
+class NoteKind(StrEnum):
+    """What a note says: an observation or idea, a question to work on, or a point of view."""
+
+    NOTE = "note"
+    QUESTION = "question"
+    POINT_OF_VIEW = "point_of_view"
+
+
+# How people start a "How might we…?" question, in both languages and shorthand.
+_QUESTION_STARTS = ("hoe kunnen we", "hoe kunnen wij", "hkw", "how might we", "hmw")
+# "[persoon] heeft behoefte aan [behoefte], omdat [inzicht]" / "[person] needs [need] because"
+_POINT_OF_VIEW = re.compile(
+    r"\b(heeft|hebben) behoefte aan\b.*\bomdat\b|\bneeds?\b.*\bbecause\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def detect_kind(text: str) -> NoteKind:
+    """Recognise a "How might we…?" question or a point of view by how it is written."""
+    start = text.strip().lstrip("*_>-• ").casefold()
+    if start.startswith(_QUESTION_STARTS):
+        return NoteKind.QUESTION
+    if _POINT_OF_VIEW.search(text):
+        return NoteKind.POINT_OF_VIEW
+    return NoteKind.NOTE
 
 
 class MessageKind(StrEnum):
@@ -44,6 +72,7 @@ class NoteDraft:
     created_at: datetime
     attachments: tuple[str, ...] = ()
     message_id: int | None = None
+    kind: NoteKind = NoteKind.NOTE
 
 
 @dataclass(frozen=True)

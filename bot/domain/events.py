@@ -54,6 +54,14 @@ class ReminderDue:
 
 
 @dataclass(frozen=True)
+class VotingOpened:
+    """The step's writing is over; a dot-voting round runs until ``due_at``."""
+
+    step_index: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class SessionEnded:
     """The session is over: post the session summary."""
 
@@ -67,5 +75,6 @@ SessionEvent = (
     | SessionResumed
     | StepExtended
     | ReminderDue
+    | VotingOpened
     | SessionEnded
 )

@@ -20,6 +20,7 @@ from bot.domain.events import (
     StepEnded,
     StepExtended,
     StepStarted,
+    VotingOpened,
 )
 from bot.domain.templates import StepPlan
 
@@ -36,6 +37,13 @@ class SessionStatus(StrEnum):
     ENDED = "ended"
 
 
+class Phase(StrEnum):
+    """Within a step: writing notes, or choosing among them by dot voting."""
+
+    WRITING = "writing"
+    VOTING = "voting"
+
+
 class Refusal(StrEnum):
     """Why a transition is not allowed right now."""
 
@@ -45,6 +53,7 @@ class Refusal(StrEnum):
     FIRST_STEP = "first_step"
     TOO_LONG = "too_long"
     STALE = "stale"
+    VOTING = "voting"
 
 
 class SessionRuleError(Exception):
@@ -83,6 +92,8 @@ class Session:
     ended_at: datetime | None = None
     last_message_id: int | None = None
     version: int = 0
+    phase: Phase = Phase.WRITING
+    chosen_question: str | None = None
 
     @classmethod
     def begin(
@@ -157,6 +168,7 @@ class Session:
         """
         if (
             self.status is not SessionStatus.RUNNING
+            or self.phase is Phase.VOTING
             or self.due_at is None
             or self.reminder_before <= timedelta(0)
             or self.reminded_step == self.step_index
@@ -196,8 +208,27 @@ class Session:
             step_started_at=now,
             due_at=due_at,
             remaining=None,
+            phase=Phase.WRITING,
         )
         return moved, [StepEnded(self.step_index), StepStarted(following, due_at)]
+
+    def open_vote(
+        self, now: datetime, duration: timedelta, expected_step: int | None = None
+    ) -> tuple[Session, list[SessionEvent]]:
+        """End the writing part of the step and let people vote for ``duration``."""
+        self._require_active()
+        self._require_step(expected_step)
+        if self.status is not SessionStatus.RUNNING:
+            raise SessionRuleError(Refusal.PAUSED)
+        if self.phase is Phase.VOTING:
+            raise SessionRuleError(Refusal.VOTING)
+        due_at = now + duration
+        voting = replace(self, phase=Phase.VOTING, due_at=due_at)
+        return voting, [VotingOpened(self.step_index, due_at)]
+
+    def choose_question(self, question: str) -> Session:
+        """Remember the question the group chose; ideate's prompt names it."""
+        return replace(self, chosen_question=question)
 
     def time_up(self, now: datetime, expected_step: int) -> tuple[Session, list[SessionEvent]]:
         """The timer says the step's time is over: advance as :meth:`advance` does.
@@ -232,6 +263,7 @@ class Session:
             remaining=None,
             # Going back re-opens the step; it may be reminded again.
             reminded_step=-1,
+            phase=Phase.WRITING,
         )
         return moved, [StepStarted(previous, due_at, again=True)]
 

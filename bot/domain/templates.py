@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from bot.domain.durations import DurationError, parse_duration
+from bot.domain.voting import VoteTarget
 
 # Step kinds the prompts know about (prompts/<locale>/steps.toml has one table each).
 STEP_KINDS = ("empathise", "define", "ideate", "prototype", "test")
@@ -17,12 +18,23 @@ class TemplateError(ValueError):
     """A template file that cannot be used; the message names the file and the field."""
 
 
+DEFAULT_VOTE_DURATION = timedelta(minutes=4)
+
+
 @dataclass(frozen=True)
 class StepPlan:
-    """One step of a session as planned: which kind, for how long."""
+    """One step of a session as planned: which kind, for how long.
+
+    ``themes``: at the start of this step, group the previous step's notes into themes.
+    ``vote``: when the writing time is up, hold a dot-voting round of ``vote_duration``
+    on this step's notes (``notes``) or on its "How might we…?" questions (``questions``).
+    """
 
     kind: str
     duration: timedelta
+    themes: bool = False
+    vote: VoteTarget | None = None
+    vote_duration: timedelta = DEFAULT_VOTE_DURATION
 
 
 @dataclass(frozen=True)
@@ -35,7 +47,7 @@ class Template:
     def with_durations(self, durations: list[timedelta]) -> tuple[StepPlan, ...]:
         """The template's steps with the given durations, in order."""
         return tuple(
-            StepPlan(step.kind, duration)
+            replace(step, duration=duration)
             for step, duration in zip(self.steps, durations, strict=True)
         )
 
@@ -68,5 +80,26 @@ def template_from_mapping(data: Mapping[str, Any], source: str) -> Template:
             duration = parse_duration(duration_text)
         except DurationError as error:
             raise TemplateError(f"{where}: 'duration' {error}") from error
-        steps.append(StepPlan(kind, duration))
+        themes = raw.get("themes", False)
+        if not isinstance(themes, bool):
+            raise TemplateError(f"{where}: 'themes' must be true or false")
+        vote_text = raw.get("vote")
+        if vote_text is not None and vote_text not in {t.value for t in VoteTarget}:
+            choices = ", ".join(t.value for t in VoteTarget)
+            raise TemplateError(f"{where}: 'vote' must be one of {choices}")
+        vote_duration = DEFAULT_VOTE_DURATION
+        if "vote_duration" in raw:
+            try:
+                vote_duration = parse_duration(str(raw["vote_duration"]))
+            except DurationError as error:
+                raise TemplateError(f"{where}: 'vote_duration' {error}") from error
+        steps.append(
+            StepPlan(
+                kind,
+                duration,
+                themes=themes,
+                vote=None if vote_text is None else VoteTarget(vote_text),
+                vote_duration=vote_duration,
+            )
+        )
     return Template(key=key.strip(), steps=tuple(steps))

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
-from bot.domain.board import Comment, CommentDraft, Note, NoteDraft, NoteSource
-from bot.domain.session import Session, SessionStatus
+from bot.domain.board import Comment, CommentDraft, Note, NoteDraft, NoteKind, NoteSource
+from bot.domain.session import Phase, Session, SessionStatus
 from bot.domain.templates import StepPlan
+from bot.domain.voting import VoteTarget
 from bot.ports import ChannelBusyError
+from bot.storage.base import parse_time, required_time, to_time
+from bot.storage.themes_repo import ThemesRepository
+from bot.storage.votes_repo import VotesRepository
 
 _SESSION_COLUMNS = (
     "id, guild_id, channel_id, thread_id, facilitator_id, topic, locale, template, steps,"
     " step_index, status, step_started_at, due_at, remaining_seconds, reminder_before_seconds,"
-    " reminded_step, last_message_id, created_at, ended_at, version"
+    " reminded_step, last_message_id, created_at, ended_at, version, phase, chosen_question"
 )
 _NOTE_COLUMNS = (
     "id, session_id, step_index, author_id, author_name, text, attachments, source,"
-    " message_id, created_at, edited_at"
+    " message_id, created_at, edited_at, kind"
 )
 
 
@@ -32,27 +31,12 @@ _NOTE_COLUMNS = (
 _NOT_ASSIGNED = ("id", "version", "last_message_id")
 
 
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat()
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _required_time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
 def _seconds(value: timedelta | None) -> float | None:
     return None if value is None else value.total_seconds()
 
 
 def _session_from_row(row: sqlite3.Row) -> Session:
-    steps = tuple(
-        StepPlan(step["kind"], timedelta(seconds=step["seconds"]))
-        for step in json.loads(row["steps"])
-    )
+    steps = tuple(_step_from_json(step) for step in json.loads(row["steps"]))
     remaining = row["remaining_seconds"]
     return Session(
         id=row["id"],
@@ -66,15 +50,17 @@ def _session_from_row(row: sqlite3.Row) -> Session:
         steps=steps,
         step_index=row["step_index"],
         status=SessionStatus(row["status"]),
-        step_started_at=_required_time(row["step_started_at"]),
-        due_at=_parse_time(row["due_at"]),
+        step_started_at=required_time(row["step_started_at"]),
+        due_at=parse_time(row["due_at"]),
         remaining=None if remaining is None else timedelta(seconds=remaining),
         reminder_before=timedelta(seconds=row["reminder_before_seconds"]),
         reminded_step=row["reminded_step"],
-        created_at=_required_time(row["created_at"]),
-        ended_at=_parse_time(row["ended_at"]),
+        created_at=required_time(row["created_at"]),
+        ended_at=parse_time(row["ended_at"]),
         last_message_id=row["last_message_id"],
         version=row["version"],
+        phase=Phase(row["phase"]),
+        chosen_question=row["chosen_question"],
     )
 
 
@@ -89,8 +75,9 @@ def _note_from_row(row: sqlite3.Row) -> Note:
         attachments=tuple(json.loads(row["attachments"])),
         source=NoteSource(row["source"]),
         message_id=row["message_id"],
-        created_at=_required_time(row["created_at"]),
-        edited_at=_parse_time(row["edited_at"]),
+        created_at=required_time(row["created_at"]),
+        edited_at=parse_time(row["edited_at"]),
+        kind=NoteKind(row["kind"]),
     )
 
 
@@ -103,51 +90,45 @@ def _session_values(session: Session) -> dict[str, Any]:
         "topic": session.topic,
         "locale": session.locale,
         "template": session.template,
-        "steps": json.dumps(
-            [{"kind": s.kind, "seconds": s.duration.total_seconds()} for s in session.steps]
-        ),
+        "steps": json.dumps([_step_to_json(step) for step in session.steps]),
         "step_index": session.step_index,
         "status": session.status.value,
-        "step_started_at": _time(session.step_started_at),
-        "due_at": _time(session.due_at),
+        "step_started_at": to_time(session.step_started_at),
+        "due_at": to_time(session.due_at),
         "remaining_seconds": _seconds(session.remaining),
         "reminder_before_seconds": session.reminder_before.total_seconds(),
         "reminded_step": session.reminded_step,
         "last_message_id": session.last_message_id,
-        "created_at": _time(session.created_at),
-        "ended_at": _time(session.ended_at),
+        "created_at": to_time(session.created_at),
+        "ended_at": to_time(session.ended_at),
+        "phase": session.phase.value,
+        "chosen_question": session.chosen_question,
     }
 
 
-class SqliteStore:
-    """Sessions, notes and comments in one SQLite file.
+def _step_to_json(step: StepPlan) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": step.kind, "seconds": step.duration.total_seconds()}
+    if step.themes:
+        data["themes"] = True
+    if step.vote is not None:
+        data["vote"] = step.vote.value
+        data["vote_seconds"] = step.vote_duration.total_seconds()
+    return data
 
-    One aiosqlite connection runs statements in order on its own thread; the lock keeps
-    one coroutine's multi-statement transaction from interleaving with another's.
-    """
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._db = connection
-        self._write = asyncio.Lock()
+def _step_from_json(data: dict[str, Any]) -> StepPlan:
+    vote = data.get("vote")
+    return StepPlan(
+        data["kind"],
+        timedelta(seconds=data["seconds"]),
+        themes=bool(data.get("themes", False)),
+        vote=None if vote is None else VoteTarget(vote),
+        vote_duration=timedelta(seconds=data.get("vote_seconds", 240)),
+    )
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._write:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
 
-    async def _one(self, sql: str, params: tuple[Any, ...] | dict[str, Any]) -> sqlite3.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def _all(self, sql: str, params: tuple[Any, ...] | dict[str, Any]) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+class SqliteStore(VotesRepository, ThemesRepository):
+    """Sessions, notes, comments, votes and themes in one SQLite file."""
 
     # -- sessions -----------------------------------------------------------------------
 
@@ -159,7 +140,7 @@ class SqliteStore:
         try:
             async with self._transaction() as db:
                 cursor = await db.execute(
-                    f"INSERT INTO sessions ({columns}) VALUES ({placeholders})",  # noqa: S608
+                    f"INSERT INTO sessions ({columns}) VALUES ({placeholders})",
                     values,
                 )
                 new_id = cursor.lastrowid
@@ -176,7 +157,7 @@ class SqliteStore:
     async def get_session(self, session_id: int) -> Session | None:
         """The session with this id."""
         row = await self._one(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?",  # noqa: S608
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?",
             (session_id,),
         )
         return None if row is None else _session_from_row(row)
@@ -184,7 +165,7 @@ class SqliteStore:
     async def session_by_thread(self, thread_id: int) -> Session | None:
         """The session living in this thread, active or not."""
         row = await self._one(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE thread_id = ?",  # noqa: S608
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE thread_id = ?",
             (thread_id,),
         )
         return None if row is None else _session_from_row(row)
@@ -192,8 +173,7 @@ class SqliteStore:
     async def active_session_in_channel(self, channel_id: int) -> Session | None:
         """The running or paused session started from this channel."""
         row = await self._one(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions"  # noqa: S608
-            " WHERE channel_id = ? AND status != 'ended'",
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE channel_id = ? AND status != 'ended'",
             (channel_id,),
         )
         return None if row is None else _session_from_row(row)
@@ -201,8 +181,7 @@ class SqliteStore:
     async def active_sessions(self) -> list[Session]:
         """Every running or paused session, oldest first."""
         rows = await self._all(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions"  # noqa: S608
-            " WHERE status != 'ended' ORDER BY id",
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE status != 'ended' ORDER BY id",
             (),
         )
         return [_session_from_row(row) for row in rows]
@@ -215,7 +194,7 @@ class SqliteStore:
         assignments = ", ".join(f"{name} = :{name}" for name in values if name not in _NOT_ASSIGNED)
         async with self._transaction() as db:
             cursor = await db.execute(
-                f"UPDATE sessions SET {assignments}, version = version + 1"  # noqa: S608
+                f"UPDATE sessions SET {assignments}, version = version + 1"
                 # last_message_id only grows, whoever saves last.
                 # (NULLIF: a session that saw no message yet keeps NULL, not 0.)
                 " , last_message_id = NULLIF(MAX(COALESCE(last_message_id, 0),"
@@ -243,8 +222,8 @@ class SqliteStore:
         async with self._transaction() as db:
             cursor = await db.execute(
                 "INSERT OR IGNORE INTO notes (session_id, step_index, author_id, author_name,"
-                " text, attachments, source, message_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " text, attachments, source, message_id, created_at, kind)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft.session_id,
                     draft.step_index,
@@ -254,7 +233,8 @@ class SqliteStore:
                     json.dumps(list(draft.attachments)),
                     draft.source.value,
                     draft.message_id,
-                    _time(draft.created_at),
+                    to_time(draft.created_at),
+                    draft.kind.value,
                 ),
             )
             inserted = cursor.rowcount == 1
@@ -278,6 +258,7 @@ class SqliteStore:
             created_at=draft.created_at,
             attachments=draft.attachments,
             message_id=draft.message_id,
+            kind=draft.kind,
         )
 
     async def add_comment(self, draft: CommentDraft) -> Comment | None:
@@ -292,7 +273,7 @@ class SqliteStore:
                     draft.author_name,
                     draft.text,
                     draft.message_id,
-                    _time(draft.created_at),
+                    to_time(draft.created_at),
                 ),
             )
             inserted = cursor.rowcount == 1
@@ -331,8 +312,8 @@ class SqliteStore:
             changed = 0
             for table in ("notes", "comments"):
                 cursor = await db.execute(
-                    f"UPDATE {table} SET text = ?, edited_at = ? WHERE message_id = ?",  # noqa: S608
-                    (text, _time(at), message_id),
+                    f"UPDATE {table} SET text = ?, edited_at = ? WHERE message_id = ?",
+                    (text, to_time(at), message_id),
                 )
                 changed += cursor.rowcount
         return changed > 0
@@ -346,7 +327,7 @@ class SqliteStore:
             removed = 0
             for table in ("comments", "notes"):
                 cursor = await db.execute(
-                    f"DELETE FROM {table} WHERE message_id IN ({marks})",  # noqa: S608
+                    f"DELETE FROM {table} WHERE message_id IN ({marks})",
                     message_ids,
                 )
                 removed += cursor.rowcount
@@ -356,13 +337,12 @@ class SqliteStore:
         """A session's notes (of one step, if given), oldest first."""
         if step_index is None:
             rows = await self._all(
-                f"SELECT {_NOTE_COLUMNS} FROM notes WHERE session_id = ?"  # noqa: S608
-                " ORDER BY created_at, id",
+                f"SELECT {_NOTE_COLUMNS} FROM notes WHERE session_id = ? ORDER BY created_at, id",
                 (session_id,),
             )
         else:
             rows = await self._all(
-                f"SELECT {_NOTE_COLUMNS} FROM notes"  # noqa: S608
+                f"SELECT {_NOTE_COLUMNS} FROM notes"
                 " WHERE session_id = ? AND step_index = ? ORDER BY created_at, id",
                 (session_id, step_index),
             )
@@ -383,7 +363,7 @@ class SqliteStore:
                 author_name=row["author_name"],
                 text=row["text"],
                 message_id=row["message_id"],
-                created_at=_required_time(row["created_at"]),
+                created_at=required_time(row["created_at"]),
             )
             for row in rows
         ]

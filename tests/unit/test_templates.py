@@ -15,6 +15,7 @@ from bot.domain.templates import (
     TemplateError,
     template_from_mapping,
 )
+from bot.domain.voting import VoteTarget
 from bot.i18n import PROMPTS_DIR
 from bot.template_files import load_templates
 
@@ -28,8 +29,8 @@ def test_the_classic_template_ships_with_its_four_steps() -> None:
     assert classic.key == "classic"
     assert classic.steps == (
         StepPlan("empathise", 15 * MIN),
-        StepPlan("define", 10 * MIN),
-        StepPlan("ideate", 10 * MIN),
+        StepPlan("define", 10 * MIN, themes=True, vote=VoteTarget.QUESTIONS, vote_duration=3 * MIN),
+        StepPlan("ideate", 10 * MIN, vote=VoteTarget.NOTES, vote_duration=4 * MIN),
         StepPlan("prototype", 15 * MIN),
     )
     assert classic.default_durations == [15 * MIN, 10 * MIN, 10 * MIN, 15 * MIN]
