@@ -11,21 +11,25 @@ import discord
 from discord.ext import commands
 
 from bot.clock import SystemClock
+from bot.cogs.board import BoardCog
 from bot.cogs.errors import install_error_handler
 from bot.cogs.notes import NotesCog
 from bot.cogs.session import SessionCog
 from bot.endpoints import point_discord_at
 from bot.facilitation import Facilitation, SessionDefaults
 from bot.i18n import Catalog, catalog
-from bot.ports import Clock
+from bot.ports import Clock, ThemeFinder
 from bot.settings import Settings
 from bot.storage.db import connect
 from bot.storage.sqlite_store import SqliteStore
 from bot.template_files import load_templates
+from bot.themes import Embedder, best_embedder
+from bot.themes_service import ThemeService
 from bot.timers import SchedulerTimers
 from bot.ui.announcer import DiscordAnnouncer
 from bot.ui.translator import PromptsTranslator
 from bot.ui.views import AddNoteView
+from bot.ui.voting import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,7 @@ class CocreateBot(commands.Bot):
         sentences: Catalog | None = None,
         sync_commands: bool | None = None,
         guild_ready_timeout: float = 2.0,
+        theme_finder: ThemeFinder | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -70,6 +75,7 @@ class CocreateBot(commands.Bot):
         self.caught_up = asyncio.Event()
         self._facilitation: Facilitation | None = None
         self._store: SqliteStore | None = None
+        self.theme_finder = theme_finder
 
     @property
     def facilitation(self) -> Facilitation:
@@ -96,7 +102,9 @@ class CocreateBot(commands.Bot):
         def add_note_view(locale: str) -> discord.ui.View:
             return AddNoteView(self.catalog, locale, submit)
 
-        announcer = DiscordAnnouncer(self, self.catalog, retention, add_note_view)
+        announcer = DiscordAnnouncer(
+            self, self.catalog, retention, add_note_view, self.settings.locale.timezone
+        )
         self._facilitation = Facilitation(
             store=self._store,
             timers=self.timers,
@@ -107,17 +115,24 @@ class CocreateBot(commands.Bot):
                 reminder_before=self.settings.facilitation.reminder_lead,
                 retention_days=retention,
             ),
+            theme_finder=self.theme_finder or ThemeService(self._store, self._embedder),
         )
         notes = NotesCog(self, self._facilitation, self.catalog)
         await self.add_cog(notes)
         await self.add_cog(SessionCog(self._facilitation, self.catalog, self.settings))
+        await self.add_cog(BoardCog(self._facilitation, self.catalog, self.settings))
         self.add_view(add_note_view(self.catalog.default))
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
         install_error_handler(self.tree, self.catalog)
         await self.tree.set_translator(PromptsTranslator(self.catalog))
         self.timers.start()
         if self._sync:
             await self.sync_commands()
         log.info("cocreate is set up (database %s)", path)
+
+    def _embedder(self) -> Embedder:
+        themes = self.settings.themes
+        return best_embedder(themes.embedder, themes.model_path)
 
     async def sync_commands(self) -> int:
         """Register the slash commands: to one guild (instant) if configured, else globally."""

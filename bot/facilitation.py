@@ -8,9 +8,10 @@ so a timer and a facilitator racing, or a double fire after a restart, advance o
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.board import (
@@ -18,8 +19,10 @@ from bot.domain.board import (
     MessageKind,
     Note,
     NoteDraft,
+    NoteKind,
     NoteSource,
     classify_message,
+    detect_kind,
     note_text,
 )
 from bot.domain.events import (
@@ -31,15 +34,39 @@ from bot.domain.events import (
     StepEnded,
     StepExtended,
     StepStarted,
+    VotingOpened,
 )
-from bot.domain.session import Refusal, Session, SessionRuleError, SessionStatus
-from bot.domain.summary import summarise_session, summarise_step
+from bot.domain.session import Phase, Refusal, Session, SessionRuleError, SessionStatus
+from bot.domain.summary import (
+    RankedNote,
+    SessionSummary,
+    StepSummary,
+    ThemeGroup,
+    participation,
+    ranked_notes,
+    summarise_session,
+    summarise_step,
+    theme_groups,
+)
 from bot.domain.templates import Template
-from bot.ports import Announcer, ChannelBusyError, Clock, Store, Timers
+from bot.domain.themes import Theme
+from bot.domain.voting import (
+    DEFAULT_PER_NOTE_CAP,
+    BallotError,
+    BallotRefusal,
+    RoundStatus,
+    VoteRound,
+    VoteTarget,
+    rank,
+    suggest_budget,
+    winners,
+)
+from bot.ports import Announcer, ChannelBusyError, Clock, Store, ThemeFinder, Timers
 
 log = logging.getLogger(__name__)
 
-Transition = Callable[[Session, datetime], tuple[Session, list[SessionEvent]]]
+Outcome = tuple[Session, list[SessionEvent]]
+Transition = Callable[[Session, datetime], Outcome | Awaitable[Outcome]]
 
 
 class NoSessionError(LookupError):
@@ -72,6 +99,33 @@ class MessageOutcome:
     session: Session | None = None
 
 
+class VoteRefusedError(Exception):
+    """A vote that cannot be opened or found (too few options, an unknown round)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One voter's view of a round."""
+
+    round: VoteRound
+    options: tuple[Note, ...]
+    allocation: Mapping[int, int]
+    refused: BallotRefusal | None = None
+
+    @property
+    def remaining(self) -> int:
+        """Votes left to place."""
+        return max(self.round.budget - sum(self.allocation.values()), 0)
+
+
+# How many top ideas the session summary offers as prototype candidates.
+TOP_IDEAS = 3
+
+
 @dataclass(frozen=True)
 class SessionStatusView:
     """What `/session status` shows."""
@@ -94,6 +148,7 @@ class Facilitation:
         clock: Clock,
         templates: Mapping[str, Template],
         defaults: SessionDefaults,
+        theme_finder: ThemeFinder | None = None,
     ) -> None:
         self._store = store
         self._timers = timers
@@ -101,7 +156,10 @@ class Facilitation:
         self._clock = clock
         self._templates = templates
         self._defaults = defaults
+        self._theme_finder = theme_finder
         self._session_locks: dict[int, asyncio.Lock] = {}
+        # Rounds closed by the transition being announced (read under the session lock).
+        self._just_closed: dict[int, VoteRound] = {}
         self._start_lock = asyncio.Lock()
         timers.bind(self.step_due, self.reminder_due)
 
@@ -199,6 +257,7 @@ class Facilitation:
                 text=note_text(text),
                 source=source,
                 created_at=self._clock.now(),
+                kind=detect_kind(text),
             )
         )
         assert note is not None  # only message notes can be duplicates
@@ -236,6 +295,7 @@ class Facilitation:
                         created_at=created_at,
                         attachments=attachments,
                         message_id=message_id,
+                        kind=detect_kind(text),
                     )
                 )
                 is not None
@@ -270,7 +330,12 @@ class Facilitation:
 
     async def step_due(self, session_id: int, step_index: int) -> None:
         """Timer callback: the step's time is up. Stale or repeated calls do nothing."""
-        await self._quietly(session_id, lambda s, now: s.time_up(now, step_index))
+
+        async def change(session: Session, now: datetime) -> Outcome:
+            session.time_up(now, step_index)  # refuses (STALE) unless really due; pure
+            return await self._move_on(session, now, step_index)
+
+        await self._quietly(session_id, change)
 
     async def reminder_due(self, session_id: int, step_index: int) -> None:
         """Timer callback: post the "almost up" reminder, once per step."""
@@ -295,11 +360,17 @@ class Facilitation:
         ``expected_step`` is the step the facilitator saw: if the timer moved on first,
         the command is refused (STALE) instead of skipping a step.
         """
-        return await self._transition(session_id, lambda s, now: s.advance(now, expected_step))
+        return await self._transition(
+            session_id, lambda s, now: self._move_on(s, now, expected_step)
+        )
 
     async def go_back(self, session_id: int) -> Session:
         """Back to the previous step with its full time."""
-        return await self._transition(session_id, lambda s, now: s.go_back(now))
+
+        async def change(session: Session, now: datetime) -> Outcome:
+            return (await self._close_vote(session, now)).go_back(now)
+
+        return await self._transition(session_id, change)
 
     async def pause(self, session_id: int) -> Session:
         """Stop the clock."""
@@ -315,7 +386,215 @@ class Facilitation:
 
     async def end(self, session_id: int) -> Session:
         """Close the session now."""
-        return await self._transition(session_id, lambda s, now: s.end(now))
+
+        async def change(session: Session, now: datetime) -> Outcome:
+            return (await self._close_vote(session, now)).end(now)
+
+        return await self._transition(session_id, change)
+
+    # -- dot voting ------------------------------------------------------------------------
+
+    async def open_vote(
+        self,
+        session_id: int,
+        *,
+        duration: timedelta | None = None,
+        budget: int | None = None,
+        per_note_cap: int | None = None,
+    ) -> Session:
+        """A facilitator opens a vote on the current step's notes now (any step)."""
+
+        async def change(session: Session, now: datetime) -> Outcome:
+            target = session.current_step.vote or VoteTarget.NOTES
+            options = await self._vote_options(session, target)
+            if len(options) < 2:
+                raise VoteRefusedError("too_few_options")
+            length = duration or session.current_step.vote_duration
+            # The domain refuses (voting, paused, ended) before any round is touched.
+            outcome = session.open_vote(now, length)
+            await self._create_round(session, now, target, options, length, budget, per_note_cap)
+            return outcome
+
+        return await self._transition(session_id, change)
+
+    async def ballot(self, round_id: int, voter_id: int) -> Ballot:
+        """What one voter sees: the options, their votes so far and what is left."""
+        vote = await self._store.get_round(round_id)
+        if vote is None:
+            raise VoteRefusedError("unknown_round")
+        notes = {note.id: note for note in await self._store.notes(vote.session_id)}
+        allocation = await self._store.allocation(round_id, voter_id)
+        options = tuple(notes[i] for i in vote.options if i in notes)
+        return Ballot(vote, options, allocation)
+
+    async def cast_votes(self, round_id: int, voter_id: int, note_ids: Sequence[int]) -> Ballot:
+        """One vote on each chosen note, as far as the budget and cap allow.
+
+        Votes that break a rule are refused one by one (BallotError for the first) while
+        the ones before it stay cast, so a click never silently loses a valid vote.
+        """
+        refused: BallotError | None = None
+        for note_id in note_ids:
+            try:
+                await self._store.cast_vote(round_id, voter_id, note_id)
+            except BallotError as error:
+                refused = refused or error
+            except LookupError:
+                raise VoteRefusedError("unknown_round") from None
+        ballot = await self.ballot(round_id, voter_id)
+        await self._show_voters(ballot.round)
+        if refused is not None and refused.refusal is BallotRefusal.CLOSED:
+            raise refused
+        return replace(ballot, refused=None if refused is None else refused.refusal)
+
+    async def clear_votes(self, round_id: int, voter_id: int) -> Ballot:
+        """Take back one voter's votes (while the round is open)."""
+        await self._store.clear_votes(round_id, voter_id)
+        ballot = await self.ballot(round_id, voter_id)
+        await self._show_voters(ballot.round)
+        return ballot
+
+    async def _show_voters(self, vote: VoteRound) -> None:
+        session = await self._store.get_session(vote.session_id)
+        if session is None or vote.status is not RoundStatus.OPEN:
+            return
+        count = await self._store.voter_count(vote.id)
+        await self._say(self._announcer.voters_changed(session, vote, count))
+
+    async def _vote_options(self, session: Session, target: VoteTarget) -> list[int]:
+        notes = await self._store.notes(session.id, session.step_index)
+        if target is VoteTarget.QUESTIONS:
+            return [note.id for note in notes if note.kind is NoteKind.QUESTION]
+        return [note.id for note in notes]
+
+    async def _create_round(
+        self,
+        session: Session,
+        now: datetime,
+        target: VoteTarget,
+        options: list[int],
+        duration: timedelta,
+        budget: int | None = None,
+        per_note_cap: int | None = None,
+    ) -> VoteRound:
+        orphan = await self._store.open_round_of(session.id)
+        if orphan is not None:
+            # Left open by a transition that did not save; it never reached anyone's ballot.
+            await self._store.close_round(orphan.id, now)
+        return await self._store.open_round(
+            VoteRound(
+                id=0,
+                session_id=session.id,
+                step_index=session.step_index,
+                target=target,
+                options=tuple(options),
+                budget=budget or suggest_budget(len(options)),
+                per_note_cap=per_note_cap or DEFAULT_PER_NOTE_CAP,
+                status=RoundStatus.OPEN,
+                opened_at=now,
+                closes_at=now + duration,
+            )
+        )
+
+    async def _move_on(self, session: Session, now: datetime, expected: int | None) -> Outcome:
+        """Writing -> voting (when the step votes), voting -> results and the next step."""
+        if session.phase is Phase.VOTING:
+            return (await self._close_vote(session, now)).advance(now, expected)
+        target = session.current_step.vote
+        if target is None or session.status is not SessionStatus.RUNNING:
+            return session.move_on(now, expected)
+        options = await self._vote_options(session, target)
+        # The domain decides (and refuses a stale step) before any round is opened.
+        moved, events = session.move_on(now, expected, len(options))
+        if moved.phase is Phase.VOTING:
+            duration = session.current_step.vote_duration
+            await self._create_round(session, now, target, options, duration)
+        return moved, events
+
+    async def _close_vote(self, session: Session, now: datetime) -> Session:
+        """Close the open round; a question vote makes the winner the chosen question."""
+        vote = await self._store.open_round_of(session.id)
+        if vote is None:
+            return session
+        closed = await self._store.close_round(vote.id, now)
+        if closed is None:
+            return session
+        self._just_closed[session.id] = closed
+        if closed.target is VoteTarget.QUESTIONS:
+            ranking = rank(closed.options, await self._store.round_votes(closed.id))
+            notes = {n.id: n for n in await self._store.notes(session.id, closed.step_index)}
+            chosen = [
+                notes[item.note_id].text for item in winners(ranking) if item.note_id in notes
+            ]
+            if chosen:
+                return session.choose_question(" / ".join(chosen))
+        return session
+
+    async def _ranking(self, vote: VoteRound) -> tuple[RankedNote, ...]:
+        ranking = rank(vote.options, await self._store.round_votes(vote.id))
+        return ranked_notes(ranking, await self._store.notes(vote.session_id, vote.step_index))
+
+    # -- themes ----------------------------------------------------------------------------
+
+    async def run_themes(self, session_id: int, step_index: int) -> list[Theme]:
+        """Group a step's notes into themes; facilitator corrections survive the re-run."""
+        if self._theme_finder is None:
+            return []
+        notes = await self._store.notes(session_id, step_index)
+        existing = await self._store.themes(session_id, step_index)
+        kept = [theme for theme in existing if theme.corrected]
+        plans = await self._theme_finder.plan(notes, kept)
+        return await self._store.save_theme_run(session_id, step_index, plans, self._clock.now())
+
+    async def show_themes(self, session: Session, step_index: int, rerun: bool) -> None:
+        """Post a step's themes (running the grouping first when asked or never done)."""
+        themes = await self._store.themes(session.id, step_index)
+        if rerun or not themes:
+            themes = await self.run_themes(session.id, step_index)
+        notes = await self._store.notes(session.id, step_index)
+        groups = theme_groups(themes, notes)
+        placed = {note.id for group in groups for note in group.notes}
+        other = sum(1 for note in notes if note.id not in placed)
+        await self._say(self._announcer.themes(session, step_index, groups, other))
+
+    async def themes_of(self, session_id: int, step_index: int) -> list[Theme]:
+        """A step's stored themes."""
+        return await self._store.themes(session_id, step_index)
+
+    async def notes_of(self, session_id: int) -> list[Note]:
+        """All notes of a session."""
+        return await self._store.notes(session_id)
+
+    async def rename_theme(self, theme_id: int, name: str) -> bool:
+        """A facilitator's name for a theme."""
+        return await self._store.rename_theme(theme_id, name.strip()[:100])
+
+    async def move_note(self, note_id: int, theme_id: int) -> bool:
+        """A facilitator's placement of a note."""
+        return await self._store.move_note(note_id, theme_id)
+
+    async def merge_themes(self, source_id: int, target_id: int) -> bool:
+        """Two themes become one."""
+        if source_id == target_id:
+            return False
+        return await self._store.merge_themes(source_id, target_id)
+
+    async def take_idea(
+        self, note_id: int, user_id: int, user_name: str
+    ) -> tuple[Note, Session] | None:
+        """Someone will take an idea further ("I'll take this one").
+
+        None when they had said so already (or the note is gone).
+        """
+        note = await self._store.note(note_id)
+        if note is None:
+            return None
+        session = await self._store.get_session(note.session_id)
+        if session is None:
+            return None
+        if not await self._store.add_taker(note_id, user_id, user_name, self._clock.now()):
+            return None
+        return note, session
 
     # -- machinery -------------------------------------------------------------------------
 
@@ -333,7 +612,8 @@ class Facilitation:
             session = await self._store.get_session(session_id)
             if session is None:
                 raise NoSessionError(session_id)
-            changed, events = change(session, self._clock.now())
+            result = change(session, self._clock.now())
+            changed, events = await result if inspect.isawaitable(result) else result
             saved = await self._store.save_session(changed)
             if saved is None:
                 # Another process moved the session since we loaded it.
@@ -359,11 +639,18 @@ class Facilitation:
             match event:
                 case StepStarted(again=again):
                     await self._say(self._announcer.step_started(session, again))
+                    if session.current_step.themes and session.step_index > 0 and not again:
+                        await self._say(self.show_themes(session, session.step_index - 1, False))
                 case StepEnded(step_index=index):
-                    notes = await self._store.notes(session.id, index)
-                    counts = await self._store.comment_counts(session.id)
-                    summary = summarise_step(index, session.steps[index].kind, notes, counts)
-                    await self._say(self._announcer.step_summary(session, summary))
+                    await self._say(
+                        self._announcer.step_summary(
+                            session, await self._step_summary(session, index)
+                        )
+                    )
+                case VotingOpened():
+                    vote = await self._store.open_round_of(session.id)
+                    if vote is not None:
+                        await self._post_vote(session, vote)
                 case ReminderDue():
                     await self._say(self._announcer.reminder(session))
                 case SessionPaused():
@@ -373,10 +660,64 @@ class Facilitation:
                 case StepExtended(added=added):
                     await self._say(self._announcer.extended(session, added))
                 case SessionEnded():
-                    notes = await self._store.notes(session.id)
-                    kinds = [step.kind for step in session.steps]
-                    overall = summarise_session(session.topic, kinds, notes)
+                    overall = await self._session_summary(session)
                     await self._say(self._announcer.session_summary(session, overall))
+
+    async def _post_vote(self, session: Session, vote: VoteRound) -> None:
+        try:
+            message_id = await self._announcer.vote_opened(session, vote)
+        except Exception:
+            log.exception("posting the vote failed")
+            return
+        await self._store.set_round_message(vote.id, message_id)
+
+    async def _step_summary(self, session: Session, index: int) -> StepSummary:
+        notes = await self._store.notes(session.id, index)
+        counts = await self._store.comment_counts(session.id)
+        closed = self._just_closed.pop(session.id, None)
+        ranking: tuple[RankedNote, ...] = ()
+        if closed is not None and closed.step_index == index:
+            ranking = await self._ranking(closed)
+            voters = await self._store.voter_count(closed.id)
+            await self._say(self._announcer.vote_results(session, closed, ranking, voters))
+        themes = theme_groups(await self._store.themes(session.id, index), notes)
+        summary = summarise_step(index, session.steps[index].kind, notes, counts)
+        return replace(summary, themes=themes, ranking=ranking, participation=participation(notes))
+
+    async def _session_summary(self, session: Session) -> SessionSummary:
+        notes = await self._store.notes(session.id)
+        kinds = [step.kind for step in session.steps]
+        overall = summarise_session(session.topic, kinds, notes)
+        themes: list[ThemeGroup] = []
+        board: list[ThemeGroup] = []
+        for index, step in enumerate(session.steps):
+            in_step = [note for note in notes if note.step_index == index]
+            step_themes = theme_groups(await self._store.themes(session.id, index), in_step)
+            themes += step_themes
+            placed = {note.id for group in step_themes for note in group.notes}
+            board += [replace(group, step_kind=step.kind) for group in step_themes]
+            rest = tuple(note for note in in_step if note.id not in placed)
+            if rest:
+                board.append(ThemeGroup("", rest, step_kind=step.kind))
+        idea_rounds = [
+            r
+            for r in await self._store.rounds_of(session.id)
+            if r.target is VoteTarget.NOTES and r.status is RoundStatus.CLOSED
+        ]
+        top: tuple[RankedNote, ...] = ()
+        if idea_rounds:
+            ranked = await self._ranking(idea_rounds[-1])
+            top = tuple(item for item in ranked if item.votes > 0)[:TOP_IDEAS]
+        takers = await self._store.takers([item.note.id for item in top])
+        return replace(
+            overall,
+            themes=tuple(themes),
+            chosen_question=session.chosen_question,
+            top_ideas=top,
+            participation=participation(notes),
+            takers={note_id: tuple(names) for note_id, names in takers.items()},
+            board=tuple(board),
+        )
 
     @staticmethod
     async def _say(announcement: Awaitable[None]) -> None:

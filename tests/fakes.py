@@ -5,18 +5,29 @@
 - :class:`RecordingAnnouncer` records everything the bot would say, in order.
 - :class:`InMemoryStore` keeps sessions, notes and comments in dictionaries with the same
   rules as the SQLite store (version check, one active session per channel, message ids
-  stored once, ``last_message_id`` only grows, a note takes its comments with it).
+  stored once, ``last_message_id`` only grows, a note takes its comments with it), and
+  vote rounds, votes, themes and takers with the rules of ``votes_repo``/``themes_repo``
+  (one open round per session, a vote checked and written at once, a re-run of themes
+  that keeps what a facilitator corrected). Where SQLite raises ``IntegrityError`` (a
+  second open round, a foreign key to nothing) the fake raises it too.
+- :class:`FakeThemeFinder` groups notes by their first word (or by a given key), and lets
+  notes join a kept theme whose keyword is that word.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft
 from bot.domain.session import Session
-from bot.domain.summary import SessionSummary, StepSummary
+from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
+from bot.domain.themes import Theme, ThemePlan, theme_name
+from bot.domain.voting import RoundStatus, VoteRound
 from bot.ports import ChannelBusyError, DueHandler, ThreadRef
 
 # A fixed, aware UTC moment every fake clock starts at.
@@ -183,10 +194,17 @@ class RecordingAnnouncer:
     A failing call is still recorded (it was attempted) before it raises.
     """
 
-    def __init__(self, *, fail_on: set[str] | None = None, first_thread_id: int = 9000) -> None:
+    def __init__(
+        self,
+        *,
+        fail_on: set[str] | None = None,
+        first_thread_id: int = 9000,
+        first_message_id: int = 70_000,
+    ) -> None:
         self.calls: list[Call] = []
         self.fail_on = set(fail_on or ())
         self._next_thread = first_thread_id
+        self._next_message = first_message_id
 
     def _record(self, name: str, session: Session | None, **args: Any) -> None:
         self.calls.append(Call(name, session, args))
@@ -258,6 +276,87 @@ class RecordingAnnouncer:
         """Record the session summary."""
         self._record("session_summary", session, summary=summary)
 
+    async def themes(
+        self, session: Session, step_index: int, groups: Sequence[ThemeGroup], other: int
+    ) -> None:
+        """Record the themes of a step."""
+        self._record("themes", session, step_index=step_index, groups=tuple(groups), other=other)
+
+    async def vote_opened(self, session: Session, vote: VoteRound) -> int:
+        """Record the vote post; a new fake message id every time."""
+        self._next_message += 1
+        message_id = self._next_message
+        self._record("vote_opened", session, vote=vote, message_id=message_id)
+        return message_id
+
+    async def voters_changed(self, session: Session, vote: VoteRound, voters: int) -> None:
+        """Record the voter count shown."""
+        self._record("voters_changed", session, vote=vote, voters=voters)
+
+    async def vote_results(
+        self, session: Session, vote: VoteRound, ranking: Sequence[RankedNote], voters: int
+    ) -> None:
+        """Record the reveal."""
+        self._record("vote_results", session, vote=vote, ranking=tuple(ranking), voters=voters)
+
+
+# -- themes ------------------------------------------------------------------------------
+
+
+def first_word(note: Note) -> str | None:
+    """The first word of a note, lower case, without punctuation (None when it has none)."""
+    found = re.search(r"\w+", note.text.casefold())
+    return None if found is None else found.group(0)
+
+
+class FakeThemeFinder:
+    """The ThemeFinder port, deterministic: notes with the same key (their first word by
+    default) form a theme named after it; groups smaller than ``min_size`` stay "other".
+
+    Like the real ThemeService, notes pinned by a facilitator are left alone; a kept theme
+    claims the notes whose key is its first keyword (or its name, if it has no keywords),
+    so they join it through ``theme_id``. Kept themes come first, in the
+    order given, then new themes in the order their first note was written.
+    """
+
+    def __init__(
+        self, key: Callable[[Note], str | None] = first_word, *, min_size: int = 1
+    ) -> None:
+        self.key = key
+        self.min_size = min_size
+        self.calls: list[tuple[tuple[int, ...], tuple[int, ...]]] = []  # (note ids, kept ids)
+
+    async def plan(self, notes: Sequence[Note], kept: Sequence[Theme]) -> list[ThemePlan]:
+        """Kept themes (with the notes that match them), then new groups."""
+        self.calls.append((tuple(n.id for n in notes), tuple(t.id for t in kept)))
+        claims = {
+            (theme.keywords[0] if theme.keywords else theme.name).casefold(): theme
+            for theme in kept
+        }
+        joining: dict[int, list[int]] = {theme.id: [] for theme in kept}
+        groups: dict[str, list[int]] = {}
+        pinned = {note_id for theme in kept for note_id in theme.pinned}
+        for note in sorted(notes, key=lambda n: (n.created_at, n.id)):
+            if note.id in pinned:
+                continue  # placed by hand: it stays where the facilitator put it
+            word = self.key(note)
+            if word is None:
+                continue
+            if word.casefold() in claims:
+                joining[claims[word.casefold()].id].append(note.id)
+            else:
+                groups.setdefault(word, []).append(note.id)
+        plans = [
+            ThemePlan(theme.id, theme.name, theme.keywords, tuple(joining[theme.id]))
+            for theme in kept
+        ]
+        plans += [
+            ThemePlan(None, theme_name((word,)), (word,), tuple(ids))
+            for word, ids in groups.items()
+            if len(ids) >= self.min_size
+        ]
+        return plans
+
 
 # -- store -------------------------------------------------------------------------------
 
@@ -269,6 +368,11 @@ class InMemoryStore:
         self.sessions: dict[int, Session] = {}
         self.note_rows: dict[int, Note] = {}
         self.comment_rows: dict[int, Comment] = {}
+        self.rounds: dict[int, VoteRound] = {}
+        self.votes: dict[tuple[int, int, int], int] = {}  # (round, voter, note) -> count
+        self.theme_rows: dict[int, Theme] = {}  # note_ids/pinned unused: see placements
+        self.placements: dict[int, tuple[int, bool]] = {}  # note id -> (theme id, pinned)
+        self.taker_rows: list[tuple[int, int, str, datetime]] = []  # note, user, name, at
         self._ids = 0
 
     def _next_id(self) -> int:
@@ -397,10 +501,18 @@ class InMemoryStore:
             if note.message_id in wanted:
                 del self.note_rows[note_id]
                 removed += 1
-                for comment_id, comment in list(self.comment_rows.items()):
-                    if comment.note_id == note_id:
-                        del self.comment_rows[comment_id]
+                self._cascade_note(note_id)
         return removed
+
+    def _cascade_note(self, note_id: int) -> None:
+        """What ON DELETE CASCADE removes with a note (round options are JSON: they stay)."""
+        for comment_id, comment in list(self.comment_rows.items()):
+            if comment.note_id == note_id:
+                del self.comment_rows[comment_id]
+        for key in [key for key in self.votes if key[2] == note_id]:
+            del self.votes[key]
+        self.placements.pop(note_id, None)
+        self.taker_rows = [row for row in self.taker_rows if row[0] != note_id]
 
     async def notes(self, session_id: int, step_index: int | None = None) -> list[Note]:
         """A session's notes (of one step), oldest first."""
@@ -411,6 +523,10 @@ class InMemoryStore:
             and (step_index is None or note.step_index == step_index)
         ]
         return sorted(found, key=lambda note: (note.created_at, note.id))
+
+    async def note(self, note_id: int) -> Note | None:
+        """One note by id."""
+        return self.note_rows.get(note_id)
 
     async def comments(self, note_id: int) -> list[Comment]:
         """The comments on a note, oldest first."""
@@ -425,3 +541,214 @@ class InMemoryStore:
             if note is not None and note.session_id == session_id:
                 counts[note.id] = counts.get(note.id, 0) + 1
         return counts
+
+    # -- dot voting ---------------------------------------------------------------------------
+
+    async def open_round(self, draft: VoteRound) -> VoteRound:
+        """Store a new open round; a second open one in a session is an IntegrityError."""
+        if draft.session_id not in self.sessions:
+            raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")
+        if await self.open_round_of(draft.session_id) is not None:
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: vote_rounds.session_id")
+        stored = replace(
+            draft,
+            id=self._next_id(),
+            status=RoundStatus.OPEN,
+            closed_at=None,
+            message_id=None,
+        )
+        self.rounds[stored.id] = stored
+        return stored
+
+    async def get_round(self, round_id: int) -> VoteRound | None:
+        """A round by id."""
+        return self.rounds.get(round_id)
+
+    async def open_round_of(self, session_id: int) -> VoteRound | None:
+        """The session's open round, if any."""
+        for vote in self.rounds.values():
+            if vote.session_id == session_id and vote.status is RoundStatus.OPEN:
+                return vote
+        return None
+
+    async def rounds_of(self, session_id: int) -> list[VoteRound]:
+        """Every round of a session, oldest first."""
+        return [r for _, r in sorted(self.rounds.items()) if r.session_id == session_id]
+
+    async def set_round_message(self, round_id: int, message_id: int) -> None:
+        """Remember the vote post."""
+        vote = self.rounds.get(round_id)
+        if vote is not None:
+            self.rounds[round_id] = replace(vote, message_id=message_id)
+
+    async def allocation(self, round_id: int, voter_id: int) -> dict[int, int]:
+        """One voter's votes: note id -> count."""
+        return {
+            note: count
+            for (r, voter, note), count in sorted(self.votes.items())
+            if r == round_id and voter == voter_id
+        }
+
+    async def cast_vote(self, round_id: int, voter_id: int, note_id: int) -> dict[int, int]:
+        """Check and add one vote with no await in between (atomic, as SQLite's is)."""
+        vote = self.rounds.get(round_id)
+        if vote is None:
+            raise LookupError(round_id)
+        mine = {
+            note: count
+            for (r, voter, note), count in self.votes.items()
+            if r == round_id and voter == voter_id
+        }
+        vote.check_vote(mine, note_id)
+        if note_id not in self.note_rows:
+            raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")
+        key = (round_id, voter_id, note_id)
+        self.votes[key] = self.votes.get(key, 0) + 1
+        mine[note_id] = mine.get(note_id, 0) + 1
+        return mine
+
+    async def clear_votes(self, round_id: int, voter_id: int) -> None:
+        """Take back one voter's votes, only while the round is open."""
+        vote = self.rounds.get(round_id)
+        if vote is None or vote.status is not RoundStatus.OPEN:
+            return
+        for key in [k for k in self.votes if k[0] == round_id and k[1] == voter_id]:
+            del self.votes[key]
+
+    async def voter_count(self, round_id: int) -> int:
+        """How many people have voted."""
+        return len({voter for (r, voter, _) in self.votes if r == round_id})
+
+    async def round_votes(self, round_id: int) -> list[tuple[int, int, int]]:
+        """Every (voter, note, count) of a round."""
+        return [
+            (voter, note, count)
+            for (r, voter, note), count in sorted(self.votes.items())
+            if r == round_id
+        ]
+
+    async def close_round(self, round_id: int, at: datetime) -> VoteRound | None:
+        """Close an open round; None when it was closed already (or is unknown)."""
+        vote = self.rounds.get(round_id)
+        if vote is None or vote.status is not RoundStatus.OPEN:
+            return None
+        closed = replace(vote, status=RoundStatus.CLOSED, closed_at=at)
+        self.rounds[round_id] = closed
+        return closed
+
+    # -- themes -------------------------------------------------------------------------------
+
+    async def themes(self, session_id: int, step_index: int) -> list[Theme]:
+        """A step's themes by position, each with its notes (by note id, as SQLite's rowid)."""
+        found = sorted(
+            (
+                t
+                for t in self.theme_rows.values()
+                if t.session_id == session_id and t.step_index == step_index
+            ),
+            key=lambda t: (t.position, t.id),
+        )
+        return [
+            replace(
+                theme,
+                note_ids=tuple(sorted(n for n, (t, _) in self.placements.items() if t == theme.id)),
+                pinned=frozenset(n for n, (t, p) in self.placements.items() if t == theme.id and p),
+            )
+            for theme in found
+        ]
+
+    async def save_theme_run(
+        self, session_id: int, step_index: int, plans: Sequence[ThemePlan], at: datetime
+    ) -> list[Theme]:
+        """Replace unpinned placements and uncorrected themes; keep names a person chose."""
+        for plan in plans:
+            missing_theme = plan.theme_id is not None and plan.theme_id not in self.theme_rows
+            if missing_theme or any(n not in self.note_rows for n in plan.note_ids):
+                raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")
+        mine = {
+            t.id
+            for t in self.theme_rows.values()
+            if t.session_id == session_id and t.step_index == step_index
+        }
+        self.placements = {
+            note: (theme, pinned)
+            for note, (theme, pinned) in self.placements.items()
+            if pinned or theme not in mine
+        }
+        kept = {plan.theme_id for plan in plans if plan.theme_id is not None}
+        for theme_id in mine:
+            theme = self.theme_rows[theme_id]
+            has_pinned = any(t == theme_id and p for t, p in self.placements.values())
+            if not theme.renamed and theme_id not in kept and not has_pinned:
+                del self.theme_rows[theme_id]
+                self.placements = {n: tp for n, tp in self.placements.items() if tp[0] != theme_id}
+        for position, plan in enumerate(plans):
+            if plan.theme_id is None:
+                theme = Theme(
+                    id=self._next_id(),
+                    session_id=session_id,
+                    step_index=step_index,
+                    position=position,
+                    name=plan.name,
+                    keywords=tuple(plan.keywords),
+                    renamed=False,
+                    note_ids=(),
+                )
+            else:
+                old = self.theme_rows[plan.theme_id]
+                theme = replace(
+                    old,
+                    position=position,
+                    keywords=tuple(plan.keywords),
+                    name=old.name if old.renamed else plan.name,
+                )
+            self.theme_rows[theme.id] = theme
+            for note_id in plan.note_ids:
+                self.placements.setdefault(note_id, (theme.id, False))
+        return await self.themes(session_id, step_index)
+
+    async def rename_theme(self, theme_id: int, name: str) -> bool:
+        """A facilitator's name; re-runs keep it."""
+        theme = self.theme_rows.get(theme_id)
+        if theme is None:
+            return False
+        self.theme_rows[theme_id] = replace(theme, name=name, renamed=True)
+        return True
+
+    async def move_note(self, note_id: int, theme_id: int) -> bool:
+        """Pin a note in a theme (a note or theme that does not exist: IntegrityError)."""
+        if note_id not in self.note_rows or theme_id not in self.theme_rows:
+            raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")
+        self.placements[note_id] = (theme_id, True)
+        return True
+
+    async def merge_themes(self, source_id: int, target_id: int) -> bool:
+        """Pin every note of ``source`` in ``target`` and drop ``source``."""
+        moving = [n for n, (t, _) in self.placements.items() if t == source_id]
+        if moving and target_id not in self.theme_rows:
+            raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")
+        for note_id in moving:
+            self.placements[note_id] = (target_id, True)
+        if self.theme_rows.pop(source_id, None) is None:
+            return False
+        self.placements = {n: tp for n, tp in self.placements.items() if tp[0] != source_id}
+        return True
+
+    async def add_taker(self, note_id: int, user_id: int, user_name: str, at: datetime) -> bool:
+        """Someone takes an idea further; False when they had said so already."""
+        if note_id not in self.note_rows:
+            raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")
+        if any(row[0] == note_id and row[1] == user_id for row in self.taker_rows):
+            return False
+        self.taker_rows.append((note_id, user_id, user_name, at))
+        return True
+
+    async def takers(self, note_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Who takes which idea further, in the order they said so."""
+        wanted = set(note_ids)
+        result: dict[int, list[str]] = {}
+        ordered = sorted(enumerate(self.taker_rows), key=lambda item: (item[1][3], item[0]))
+        for _, (note_id, _, name, _) in ordered:
+            if note_id in wanted:
+                result.setdefault(note_id, []).append(name)
+        return result

@@ -10,7 +10,7 @@ from discord import app_commands
 from bot.cogs.access import NotFacilitatorError
 from bot.domain.durations import DurationError, DurationListError
 from bot.domain.session import SessionRuleError
-from bot.facilitation import NoSessionError, UnknownTemplateError
+from bot.facilitation import NoSessionError, UnknownTemplateError, VoteRefusedError
 from bot.i18n import Catalog
 from bot.ports import ChannelBusyError
 from bot.ui.replies import reply, user_locale
@@ -47,6 +47,8 @@ def refusal_text(sentences: Catalog, locale: str, error: BaseException) -> str |
             return sentences.t(locale, "errors.unknown_template", known=", ".join(known))
         case WrongPlaceError(key=key):
             return sentences.t(locale, f"errors.{key}")
+        case VoteRefusedError(reason=reason):
+            return sentences.t(locale, f"errors.vote.{reason}")
     return None
 
 

@@ -155,6 +155,35 @@ class SessionCog(
             added=text.human_duration(self._catalog, locale, added),
         )
 
+    @app_commands.command(name=ct("session.vote.name"), description=ct("session.vote.description"))
+    @app_commands.rename(
+        duration=ct("session.vote.duration.name"),
+        budget=ct("session.vote.budget.name"),
+        cap=ct("session.vote.cap.name"),
+    )
+    @app_commands.describe(
+        duration=ct("session.vote.duration.description"),
+        budget=ct("session.vote.budget.description"),
+        cap=ct("session.vote.cap.description"),
+    )
+    async def vote(
+        self,
+        interaction: discord.Interaction,
+        duration: str | None = None,
+        budget: app_commands.Range[int, 1, 25] | None = None,
+        cap: app_commands.Range[int, 1, 10] | None = None,
+    ) -> None:
+        """Let the group dot-vote on this step's notes now."""
+        self._require_facilitator(interaction)
+        length = parse_duration(duration) if duration else None
+        await self._steer(
+            interaction,
+            lambda s: self._facilitation.open_vote(
+                s.id, duration=length, budget=budget, per_note_cap=cap
+            ),
+            "replies.vote_opened",
+        )
+
     @app_commands.command(name=ct("session.end.name"), description=ct("session.end.description"))
     async def end(self, interaction: discord.Interaction) -> None:
         """Close the session with its summary."""

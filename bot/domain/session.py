@@ -230,8 +230,10 @@ class Session:
         """Remember the question the group chose; ideate's prompt names it."""
         return replace(self, chosen_question=question)
 
-    def time_up(self, now: datetime, expected_step: int) -> tuple[Session, list[SessionEvent]]:
-        """The timer says the step's time is over: advance as :meth:`advance` does.
+    def time_up(
+        self, now: datetime, expected_step: int, vote_options: int = 0
+    ) -> tuple[Session, list[SessionEvent]]:
+        """The timer says the phase's time is over: move on as :meth:`move_on` does.
 
         A timer job may already be running when a facilitator pauses or extends the step;
         that job then finds the step paused or due later and refuses (STALE) instead of
@@ -245,6 +247,18 @@ class Session:
             or self.due_at - now > TIMER_SLACK
         ):
             raise SessionRuleError(Refusal.STALE)
+        return self.move_on(now, expected_step, vote_options)
+
+    def move_on(
+        self, now: datetime, expected_step: int | None = None, vote_options: int = 0
+    ) -> tuple[Session, list[SessionEvent]]:
+        """The next thing in the flow: from writing to voting when the step has a vote and
+        there are at least two options to choose from; otherwise to the next step."""
+        self._require_active()
+        self._require_step(expected_step)
+        wants_vote = self.current_step.vote is not None and vote_options >= 2
+        if self.phase is Phase.WRITING and wants_vote and self.status is SessionStatus.RUNNING:
+            return self.open_vote(now, self.current_step.vote_duration, expected_step)
         return self.advance(now, expected_step)
 
     def go_back(self, now: datetime) -> tuple[Session, list[SessionEvent]]:
@@ -317,6 +331,9 @@ class Session:
             raise SessionRuleError(Refusal.PAUSED)
         if self.reminded_step == self.step_index or now >= self.due_at:
             # Once per step, and never after the deadline (e.g. both due after downtime).
+            raise SessionRuleError(Refusal.STALE)
+        if self.phase is Phase.VOTING:
+            # A writing reminder in flight when the vote opened (reminder_at plans none).
             raise SessionRuleError(Refusal.STALE)
         reminded = replace(self, reminded_step=self.step_index)
         return reminded, [ReminderDue(self.step_index, self.due_at)]

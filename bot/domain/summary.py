@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.domain.board import Note
+from bot.domain.themes import Theme
+from bot.domain.voting import Ranked
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,38 @@ class AuthorGroup:
 
 
 @dataclass(frozen=True)
+class ThemeGroup:
+    """A theme with its notes, for summaries and the board picture."""
+
+    name: str
+    notes: tuple[Note, ...]
+    step_kind: str | None = None  # set on the whole-session board, where steps mix
+
+
+@dataclass(frozen=True)
+class RankedNote:
+    """A note's place in a vote."""
+
+    place: int
+    votes: int
+    voters: int
+    note: Note
+
+
+@dataclass(frozen=True)
+class Participation:
+    """How evenly people took part, said without naming anyone.
+
+    ``half_from`` is the smallest number of people who together wrote at least half of
+    the notes: 1 of 12 means one voice dominated, 6 of 12 means everyone chipped in.
+    """
+
+    people: int
+    notes: int
+    half_from: int
+
+
+@dataclass(frozen=True)
 class StepSummary:
     """What a step produced."""
 
@@ -27,6 +61,9 @@ class StepSummary:
     author_count: int
     groups: tuple[AuthorGroup, ...]
     comment_counts: Mapping[int, int]
+    themes: tuple[ThemeGroup, ...] = ()
+    ranking: tuple[RankedNote, ...] = ()
+    participation: Participation | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +84,47 @@ class SessionSummary:
     steps: tuple[StepTally, ...]
     note_count: int
     author_count: int
+    themes: tuple[ThemeGroup, ...] = ()
+    chosen_question: str | None = None
+    top_ideas: tuple[RankedNote, ...] = ()
+    participation: Participation | None = None
+    takers: Mapping[int, tuple[str, ...]] | None = None
+    board: tuple[ThemeGroup, ...] = ()
+
+
+def participation(notes: Iterable[Note]) -> Participation:
+    """Count people and how few of them wrote half of the notes."""
+    per_person: dict[int, int] = {}
+    for note in notes:
+        per_person[note.author_id] = per_person.get(note.author_id, 0) + 1
+    total = sum(per_person.values())
+    running = 0
+    half_from = 0
+    for count in sorted(per_person.values(), reverse=True):
+        if running * 2 >= total:
+            break
+        running += count
+        half_from += 1
+    return Participation(people=len(per_person), notes=total, half_from=half_from)
+
+
+def theme_groups(themes: Iterable[Theme], notes: Iterable[Note]) -> tuple[ThemeGroup, ...]:
+    """Themes with their notes; notes in no theme are left to the caller ("other")."""
+    by_id = {note.id: note for note in notes}
+    return tuple(
+        ThemeGroup(theme.name, tuple(by_id[i] for i in theme.note_ids if i in by_id))
+        for theme in themes
+    )
+
+
+def ranked_notes(ranking: Iterable[Ranked], notes: Iterable[Note]) -> tuple[RankedNote, ...]:
+    """The ranking joined with the notes (notes deleted since are left out)."""
+    by_id = {note.id: note for note in notes}
+    return tuple(
+        RankedNote(item.place, item.votes, item.voters, by_id[item.note_id])
+        for item in ranking
+        if item.note_id in by_id
+    )
 
 
 def summarise_step(

@@ -6,11 +6,19 @@ bot posts can be checked in a unit test.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from bot.domain.board import Note
 from bot.domain.session import Session, SessionStatus
-from bot.domain.summary import SessionSummary, StepSummary
+from bot.domain.summary import (
+    Participation,
+    RankedNote,
+    SessionSummary,
+    StepSummary,
+    ThemeGroup,
+)
+from bot.domain.voting import VoteRound
 from bot.i18n import Catalog
 
 MESSAGE_LIMIT = 2000
@@ -147,6 +155,10 @@ def step_prompt(catalog: Catalog, session: Session, again: bool) -> list[str]:
         ),
         catalog.t(loc, f"steps.{kind}.prompt", topic=session.topic),
     ]
+    if session.chosen_question and session.step_index > 0:
+        lines.append(
+            catalog.t(loc, "session.step.question", question=one_line(session.chosen_question))
+        )
     if session.due_at is not None:
         lines.append(
             catalog.t(loc, "session.step.due", deadline=deadline(catalog, loc, session.due_at))
@@ -212,7 +224,7 @@ def extended(catalog: Catalog, session: Session, added: timedelta) -> str:
 
 
 def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[str]:
-    """Counts, then each participant's notes, split across as many messages as needed."""
+    """Counts, top votes, then the notes by theme (or by participant), split to fit."""
     name = step_name(catalog, locale, summary.step_kind)
     lines = [
         catalog.t(
@@ -225,19 +237,137 @@ def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[st
     ]
     if not summary.note_count:
         lines.append(catalog.t(locale, "summary.step.empty"))
+    if summary.participation is not None and summary.participation.people > 1:
+        lines.append(participation_line(catalog, locale, summary.participation))
+    top = [item for item in summary.ranking if item.votes > 0][:5]
+    if top:
+        lines += ["", catalog.t(locale, "summary.step.top_heading")]
+        lines += [ranked_line(catalog, locale, item) for item in top]
+
+    def line(note: Note) -> str:
+        comments = summary.comment_counts.get(note.id, 0)
+        return note_line(catalog, locale, note.text, note.attachments, comments)
+
+    if summary.themes:
+        placed: set[int] = set()
+        for number, theme in enumerate(summary.themes, start=1):
+            lines += ["", theme_heading(catalog, locale, number, theme.name, len(theme.notes))]
+            lines += [line(note) for note in theme.notes]
+            placed.update(note.id for note in theme.notes)
+        rest = [n for group in summary.groups for n in group.notes if n.id not in placed]
+        if rest:
+            lines += [
+                "",
+                catalog.t(locale, "themes.other", notes=count(catalog, locale, "note", len(rest))),
+            ]
+            lines += [line(note) for note in rest]
+        return split_message(lines)
     for group in summary.groups:
         lines.append("")
         lines.append(catalog.t(locale, "summary.step.author", name=group.author_name))
-        for note in group.notes:
-            lines.append(
-                note_line(
-                    catalog,
-                    locale,
-                    note.text,
-                    note.attachments,
-                    summary.comment_counts.get(note.id, 0),
-                )
-            )
+        lines += [line(note) for note in group.notes]
+    return split_message(lines)
+
+
+def participation_line(catalog: Catalog, locale: str, share: Participation) -> str:
+    """How many took part and how evenly, naming nobody."""
+    return catalog.t(
+        locale,
+        "summary.participation",
+        people=count(catalog, locale, "person", share.people),
+        half=count(catalog, locale, "person", share.half_from),
+    )
+
+
+def ranked_line(catalog: Catalog, locale: str, item: RankedNote) -> str:
+    """``1. text — 5 stemmen``; tied places share a number."""
+    return catalog.t(
+        locale,
+        "vote.result_line",
+        place=item.place,
+        text=one_line(item.note.text),
+        votes=count(catalog, locale, "vote", item.votes),
+    )
+
+
+def theme_heading(catalog: Catalog, locale: str, number: int, name: str, notes: int) -> str:
+    """``**1. rust · examens** (4 notities)``."""
+    return catalog.t(
+        locale,
+        "themes.theme_line",
+        number=number,
+        name=name,
+        notes=count(catalog, locale, "note", notes),
+    )
+
+
+def one_line(text: str) -> str:
+    """A note on a single line (summaries list one note per line)."""
+    return " ".join(text.split())
+
+
+def themes_post(
+    catalog: Catalog, locale: str, step_kind: str, groups: Sequence[ThemeGroup], other: int
+) -> list[str]:
+    """The themes of a step, then how to write questions per theme."""
+    total = sum(len(group.notes) for group in groups) + other
+    if not groups:
+        return [catalog.t(locale, "themes.none")]
+    lines = [
+        catalog.t(
+            locale,
+            "themes.title",
+            name=step_name(catalog, locale, step_kind),
+            themes=count(catalog, locale, "theme", len(groups)),
+            notes=count(catalog, locale, "note", total),
+        )
+    ]
+    for number, group in enumerate(groups, start=1):
+        lines += ["", theme_heading(catalog, locale, number, group.name, len(group.notes))]
+        lines += [
+            catalog.t(locale, "summary.step.note", text=one_line(note.text)) for note in group.notes
+        ]
+    if other:
+        lines += [
+            "",
+            catalog.t(locale, "themes.other", notes=count(catalog, locale, "note", other)),
+        ]
+    lines += ["", catalog.t(locale, "themes.prompt"), catalog.t(locale, "themes.generators")]
+    return split_message(lines)
+
+
+def vote_opened(catalog: Catalog, locale: str, vote: VoteRound) -> str:
+    """What the vote is on, the budget and the cap, secret until it closes, and when."""
+    closes = deadline(catalog, locale, vote.closes_at) if vote.closes_at else ""
+    return catalog.t(
+        locale,
+        f"vote.opened.{vote.target.value}",
+        budget=count(catalog, locale, "dot", vote.budget),
+        cap=vote.per_note_cap,
+        options=len(vote.options),
+        deadline=closes,
+    )
+
+
+def voters(catalog: Catalog, locale: str, vote: VoteRound, people: int) -> str:
+    """The vote post while voting: only how many people have voted."""
+    return (
+        vote_opened(catalog, locale, vote)
+        + "\n"
+        + catalog.t(locale, "vote.voters", people=count(catalog, locale, "person", people))
+    )
+
+
+def vote_results(
+    catalog: Catalog, locale: str, vote: VoteRound, ranking: Sequence[RankedNote], people: int
+) -> list[str]:
+    """The reveal: every option with its votes, ties sharing a place."""
+    lines = [
+        catalog.t(locale, "vote.results_title", people=count(catalog, locale, "person", people))
+    ]
+    if not any(item.votes for item in ranking):
+        lines.append(catalog.t(locale, "vote.no_votes"))
+    lines += [ranked_line(catalog, locale, item) for item in ranking if item.votes > 0]
     return split_message(lines)
 
 
@@ -259,7 +389,8 @@ def note_line(
 def session_summary(
     catalog: Catalog, locale: str, summary: SessionSummary, retention_days: int
 ) -> list[str]:
-    """The session's end: notes and people per step, totals, and thanks."""
+    """The session's end: counts, the chosen question, themes, participation, the top
+    ideas with who takes them further, and thanks."""
     lines = [catalog.t(locale, "summary.session.title", topic=summary.topic)]
     for tally in summary.steps:
         lines.append(
@@ -280,6 +411,31 @@ def session_summary(
             people=count(catalog, locale, "person", summary.author_count),
         )
     )
+    if summary.participation is not None and summary.participation.people > 1:
+        lines.append(participation_line(catalog, locale, summary.participation))
+    if summary.chosen_question:
+        lines += ["", catalog.t(locale, "vote.chosen", question=one_line(summary.chosen_question))]
+    if summary.themes:
+        lines += ["", catalog.t(locale, "summary.session.themes_heading")]
+        lines += [
+            theme_heading(catalog, locale, number, theme.name, len(theme.notes))
+            for number, theme in enumerate(summary.themes, start=1)
+        ]
+    if summary.top_ideas:
+        lines += ["", catalog.t(locale, "summary.session.candidates_heading")]
+        takers = summary.takers or {}
+        for number, item in enumerate(summary.top_ideas, start=1):
+            line = catalog.t(
+                locale,
+                "summary.session.candidate",
+                number=number,
+                text=one_line(item.note.text),
+                votes=count(catalog, locale, "vote", item.votes),
+            )
+            names = takers.get(item.note.id)
+            if names:
+                line += " " + catalog.t(locale, "summary.session.takers", names=", ".join(names))
+            lines.append(line)
     lines.append("")
     lines.append(
         catalog.t(

@@ -348,6 +348,11 @@ class SqliteStore(VotesRepository, ThemesRepository):
             )
         return [_note_from_row(row) for row in rows]
 
+    async def note(self, note_id: int) -> Note | None:
+        """One note by id."""
+        row = await self._one(f"SELECT {_NOTE_COLUMNS} FROM notes WHERE id = ?", (note_id,))
+        return None if row is None else _note_from_row(row)
+
     async def comments(self, note_id: int) -> list[Comment]:
         """The comments on one note, oldest first."""
         rows = await self._all(

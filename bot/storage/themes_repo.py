@@ -62,11 +62,13 @@ class ThemesRepository(SqliteBase):
                 (session_id, step_index),
             )
             kept = {plan.theme_id for plan in plans if plan.theme_id is not None}
-            marks = ", ".join("?" for _ in kept) or "NULL"
-            # Only "?" marks are formatted in; the values are bound.
+            marks = ", ".join("?" for _ in kept)
+            # Only "?" marks are formatted in; the values are bound. (No "NOT IN (NULL)"
+            # when nothing is kept: that is never true and would keep every old theme.)
+            not_kept = f" AND id NOT IN ({marks})" if kept else ""
             uncorrected = (
                 "DELETE FROM themes WHERE session_id = ? AND step_index = ? AND renamed = 0"
-                f" AND id NOT IN ({marks}) AND NOT EXISTS (SELECT 1 FROM note_themes nt"
+                f"{not_kept} AND NOT EXISTS (SELECT 1 FROM note_themes nt"
                 " WHERE nt.theme_id = themes.id AND nt.pinned = 1)"
             )
             await db.execute(

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 
 from bot.domain.session import Session
-from bot.domain.summary import SessionSummary, StepSummary
+from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
+from bot.domain.voting import VoteRound
 from bot.i18n import Catalog
 from bot.ports import ThreadRef
 from bot.render import text
+from bot.render.board_image import BoardPicture
+from bot.ui.pictures import board_groups, local_date, render_files
 from bot.ui.replies import NO_PINGS
+from bot.ui.voting import TakeButton, VoteButton
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +28,9 @@ log = logging.getLogger(__name__)
 THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080
 
 ViewFactory = Callable[[str], discord.ui.View]
+
+# Seconds to gather votes before showing a new voter count on the vote post.
+VOTER_EDIT_DELAY = 1.0
 
 
 class DiscordAnnouncer:
@@ -33,21 +42,42 @@ class DiscordAnnouncer:
         sentences: Catalog,
         retention_days: int,
         add_note_view: ViewFactory,
+        timezone: str = "Europe/Amsterdam",
     ) -> None:
         self._client = client
         self._catalog = sentences
         self._retention_days = retention_days
         self._add_note_view = add_note_view
+        self._timezone = timezone
+        # Latest voter count per round, and the pending debounced edit of its post.
+        self._voters: dict[int, int] = {}
+        self._voter_edits: dict[int, asyncio.Task[None]] = {}
 
-    async def _post(self, thread_id: int, parts: list[str], *, button_locale: str | None) -> None:
+    async def _post(
+        self,
+        thread_id: int,
+        parts: list[str],
+        *,
+        button_locale: str | None,
+        view: discord.ui.View | None = None,
+        files: list[discord.File] | None = None,
+    ) -> discord.Message | None:
+        """Send the parts in order; the last carries the view and the files."""
         channel = self._client.get_partial_messageable(thread_id)
+        if view is None and button_locale is not None:
+            view = self._add_note_view(button_locale)
+        sent: discord.Message | None = None
         for number, part in enumerate(parts, start=1):
-            last = number == len(parts)
-            if last and button_locale is not None:
-                view = self._add_note_view(button_locale)
-                await channel.send(part, allowed_mentions=NO_PINGS, view=view)
-            else:
+            if number < len(parts):
                 await channel.send(part, allowed_mentions=NO_PINGS)
+                continue
+            extras: dict[str, Any] = {}
+            if view is not None:
+                extras["view"] = view
+            if files:
+                extras["files"] = files
+            sent = await channel.send(part, allowed_mentions=NO_PINGS, **extras)
+        return sent
 
     async def open_thread(
         self, channel_id: int, topic: str, locale: str, facilitator_id: int
@@ -88,12 +118,49 @@ class DiscordAnnouncer:
         )
 
     async def step_summary(self, session: Session, summary: StepSummary) -> None:
-        """Counts and notes of the step that ended."""
+        """Counts and notes of the step that ended, with a board picture when it has
+        themes or votes to show."""
+        files = None
+        if summary.themes or any(item.votes for item in summary.ranking):
+            files = await self._picture(session, summary)
         await self._post(
             session.thread_id,
             text.step_summary(self._catalog, session.locale, summary),
             button_locale=None,
+            files=files,
         )
+
+    async def _picture(self, session: Session, summary: StepSummary) -> list[discord.File]:
+        loc = session.locale
+        placed = {note.id for theme in summary.themes for note in theme.notes}
+        everything = [note for group in summary.groups for note in group.notes]
+        if summary.themes:
+            rest = [note for note in everything if note.id not in placed]
+            themes = summary.themes
+        else:
+            rest = []
+            themes = (
+                ThemeGroup(
+                    text.step_name(self._catalog, loc, summary.step_kind), tuple(everything)
+                ),
+            )
+        votes = {item.note.id: item.votes for item in summary.ranking}
+        picture = BoardPicture(
+            title=session.topic,
+            subtitle=self._subtitle(session, text.step_name(self._catalog, loc, summary.step_kind)),
+            groups=board_groups(themes, rest, self._catalog.t(loc, "common.board.other"), votes),
+            empty_text=self._catalog.t(loc, "common.board.empty"),
+            more_text=self._catalog.raw(loc, "common.board.more"),
+        )
+        return await render_files(picture, f"bord-stap-{summary.step_index + 1}")
+
+    def _board_title(self, locale: str, step_kind: str | None, theme: str) -> str:
+        step = text.step_name(self._catalog, locale, step_kind) if step_kind else ""
+        return " · ".join(part for part in (step, theme) if part)
+
+    def _subtitle(self, session: Session, what: str) -> str:
+        when = local_date(self._catalog, session.locale, session.created_at, self._timezone)
+        return f"{what} · {when}"
 
     async def reminder(self, session: Session) -> None:
         """Time is almost up."""
@@ -122,9 +189,104 @@ class DiscordAnnouncer:
         )
 
     async def session_summary(self, session: Session, summary: SessionSummary) -> None:
-        """The end of the session."""
+        """The end of the session, a picture of the board, and "I'll take this" buttons."""
+        loc = session.locale
+        view = None
+        if summary.top_ideas:
+            view = discord.ui.View(timeout=None)
+            for number, _ in enumerate(summary.top_ideas, start=1):
+                label = self._catalog.t(loc, "vote.take.button", number=number)
+                view.add_item(TakeButton(summary.top_ideas[number - 1].note.id, label))
         await self._post(
             session.thread_id,
-            text.session_summary(self._catalog, session.locale, summary, self._retention_days),
+            text.session_summary(self._catalog, loc, summary, self._retention_days),
+            button_locale=None,
+            view=view,
+            files=await self._session_picture(session, summary),
+        )
+
+    async def _session_picture(
+        self, session: Session, summary: SessionSummary
+    ) -> list[discord.File]:
+        loc = session.locale
+        votes = {item.note.id: item.votes for item in summary.top_ideas}
+        picture = BoardPicture(
+            title=session.topic,
+            subtitle=self._subtitle(session, self._catalog.t(loc, "common.board.whole")),
+            groups=board_groups(
+                [
+                    replace(group, name=self._board_title(loc, group.step_kind, group.name))
+                    for group in summary.board
+                ],
+                (),
+                "",
+                votes,
+            ),
+            empty_text=self._catalog.t(loc, "common.board.empty"),
+            more_text=self._catalog.raw(loc, "common.board.more"),
+        )
+        return await render_files(picture, "bord")
+
+    async def themes(
+        self, session: Session, step_index: int, groups: Sequence[ThemeGroup], other: int
+    ) -> None:
+        """The themes found in a step, then how to write questions for them."""
+        kind = session.steps[step_index].kind
+        await self._post(
+            session.thread_id,
+            text.themes_post(self._catalog, session.locale, kind, groups, other),
+            button_locale=session.locale,
+        )
+
+    async def vote_opened(self, session: Session, vote: VoteRound) -> int:
+        """The vote post with its button; its id, so the voter count can be shown on it."""
+        view = discord.ui.View(timeout=None)
+        view.add_item(VoteButton(vote.id, self._catalog.t(session.locale, "vote.button")))
+        sent = await self._post(
+            session.thread_id,
+            [text.vote_opened(self._catalog, session.locale, vote)],
+            button_locale=None,
+            view=view,
+        )
+        assert sent is not None
+        return sent.id
+
+    async def voters_changed(self, session: Session, vote: VoteRound, voters: int) -> None:
+        """Update the vote post's count, at most once a second (edits are rate-limited)."""
+        if vote.message_id is None:
+            return
+        self._voters[vote.id] = voters
+        if vote.id in self._voter_edits:
+            return
+
+        async def edit_later() -> None:
+            try:
+                await asyncio.sleep(VOTER_EDIT_DELAY)
+                count = self._voters.pop(vote.id, voters)
+                assert vote.message_id is not None
+                message = self._client.get_partial_messageable(
+                    session.thread_id
+                ).get_partial_message(vote.message_id)
+                await message.edit(
+                    content=text.voters(self._catalog, session.locale, vote, count),
+                    allowed_mentions=NO_PINGS,
+                )
+            except discord.HTTPException:
+                log.warning("could not update the voter count of round %s", vote.id)
+            finally:
+                self._voter_edits.pop(vote.id, None)
+
+        self._voter_edits[vote.id] = asyncio.create_task(edit_later())
+
+    async def vote_results(
+        self, session: Session, vote: VoteRound, ranking: Sequence[RankedNote], voters: int
+    ) -> None:
+        """The reveal."""
+        pending = self._voter_edits.pop(vote.id, None)
+        if pending is not None:
+            pending.cancel()
+        await self._post(
+            session.thread_id,
+            text.vote_results(self._catalog, session.locale, vote, ranking, voters),
             button_locale=None,
         )

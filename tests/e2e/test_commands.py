@@ -26,7 +26,12 @@ async def test_commands_are_synced_with_dutch_names_and_descriptions(harness: Ha
         "extend",
         "end",
         "status",
+        "vote",
     }
+    assert subcommands["vote"]["name_localizations"]["nl"] == "stemmen"
+    board = {o["name"] for o in commands["board"]["options"]}
+    assert board == {"themes", "rename", "move", "merge"}
+    assert commands["board"]["name_localizations"]["nl"] == "bord"
     assert subcommands["resume"]["name_localizations"]["nl"] == "verder"
     start_options = {o["name"]: o for o in subcommands["start"]["options"]}
     assert start_options["topic"]["name_localizations"]["nl"] == "onderwerp"

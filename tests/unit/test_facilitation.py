@@ -215,10 +215,13 @@ async def test_timers_drive_a_whole_session(
     ended = await current(store, session)
     assert ended.status is SessionStatus.ENDED
     assert ended.ended_at == START + 50 * MIN
+    # Classic's define starts by posting the themes of the empathise notes (none here);
+    # with no questions and no ideas, neither define nor ideate holds a vote.
     assert announcer.names() == [
         "reminder",
         "step_summary",
         "step_started",
+        "themes",
         "reminder",
         "step_summary",
         "step_started",
@@ -284,7 +287,7 @@ async def test_a_double_fire_advances_once(
     await facilitation.step_due(session.id, 0)
     await facilitation.step_due(session.id, 0)
     assert (await current(store, session)).step_index == 1
-    assert announcer.names() == ["step_summary", "step_started"]
+    assert announcer.names() == ["step_summary", "step_started", "themes"]
 
 
 async def test_a_concurrent_double_fire_advances_once(
@@ -295,7 +298,7 @@ async def test_a_concurrent_double_fire_advances_once(
     clock.advance(15 * MIN)
     await asyncio.gather(*(facilitation.step_due(session.id, 0) for _ in range(5)))
     assert (await current(store, session)).step_index == 1
-    assert announcer.names() == ["step_summary", "step_started"]
+    assert announcer.names() == ["step_summary", "step_started", "themes"]
 
 
 @pytest.mark.parametrize("timer_first", [False, True], ids=["next-first", "timer-first"])
@@ -318,7 +321,7 @@ async def test_next_racing_the_timer_advances_once(
         calls.reverse()
     results = await asyncio.gather(*calls, return_exceptions=True)
     assert (await current(store, session)).step_index == 1
-    assert announcer.names() == ["step_summary", "step_started"]
+    assert announcer.names() == ["step_summary", "step_started", "themes"]
     refused = [r for r in results if isinstance(r, BaseException)]
     # The timer is quiet when it loses; the facilitator hears it happened already.
     if timer_first:
@@ -408,7 +411,7 @@ async def test_after_a_jump_past_reminder_and_deadline_only_the_step_moves_on(
     clock.advance(20 * MIN)  # the machine slept through both
     await timers.fire_due(clock.now())
     assert "reminder" not in announcer.names()
-    assert announcer.names() == ["step_summary", "step_started"]
+    assert announcer.names() == ["step_summary", "step_started", "themes"]
     assert (await current(store, session)).step_index == 1
 
 
@@ -863,8 +866,9 @@ async def test_a_failing_announcer_does_not_undo_the_transition(
     step = timers.step_job(session.id)
     assert step is not None
     assert step.step_index == 1
-    # Both announcements were attempted although the first one failed.
-    assert announcer.names()[-2:] == ["step_summary", "step_started"]
+    # Both announcements were attempted although the first one failed (then define posts
+    # the empathise themes).
+    assert announcer.names()[-3:] == ["step_summary", "step_started", "themes"]
 
     clock.advance(10 * MIN)
     await timers.fire_due(clock.now())

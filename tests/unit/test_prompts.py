@@ -12,6 +12,7 @@ import pytest
 from bot.domain.durations import DurationProblem
 from bot.domain.session import Refusal
 from bot.domain.templates import STEP_KINDS
+from bot.domain.voting import BallotRefusal, VoteTarget
 from bot.i18n import LOCALES, PROMPTS_DIR, Catalog, catalog, load_locale, placeholders
 from bot.template_files import load_templates
 
@@ -176,6 +177,11 @@ FSTRING_KEYS: dict[str, list[str] | None] = {
     "steps.{}.name": list(STEP_KINDS),
     "steps.{}.prompt": list(STEP_KINDS),
     "commands.templates.{}": sorted(load_templates()),
+    "vote.opened.{}": [t.value for t in VoteTarget],
+    "vote.ballot.refused.{}": [r.value for r in BallotRefusal],
+    # VoteRefusedError reasons raised in bot/facilitation.py.
+    "errors.vote.{}": ["too_few_options", "unknown_round"],
+    "common.month.m{}": [str(month) for month in range(1, 13)],
     # The helpers themselves: their callers' arguments are checked through KEY_CALLS.
     "common.count.{}.{}": None,
     "cli.{}": None,
@@ -282,6 +288,7 @@ PASSED_THROUGH = {
     "<reply_key>",  # SessionCog._steer: its callers' literal keys are checked via KEY_CALLS
     "<unit>",  # human_duration's loop over day/hour/minute (see test_render)
     "<kind>",  # step_name(kind)
+    "<step_kind>",  # step_name(step_kind): a StepPlan's kind, one of STEP_KINDS
     "cli.{}",
     "errors.{}",
     "common.count.{}.{}",
@@ -316,9 +323,18 @@ def test_every_key_used_in_the_code_exists(where: str, key: str, keys: list[str]
 def key_like_literals() -> Iterator[tuple[str, str]]:
     for path in python_files():
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        # A piece of an f-string ("common.month.m" in f"common.month.m{n}") is not a key
+        # of its own; the whole f-string is checked through FSTRING_KEYS.
+        pieces = {
+            id(value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.JoinedStr)
+            for value in node.values
+        }
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Constant)
+                and id(node) not in pieces
                 and isinstance(node.value, str)
                 and KEY_LIKE.fullmatch(node.value)
             ):

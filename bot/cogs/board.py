@@ -1,0 +1,171 @@
+"""``/board …``: themes on demand and the facilitator's corrections to them."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.access import require_facilitator
+from bot.cogs.errors import WrongPlaceError
+from bot.domain.session import Session
+from bot.facilitation import Facilitation
+from bot.i18n import Catalog
+from bot.render.text import one_line
+from bot.settings import Settings
+from bot.ui.replies import reply, user_locale
+from bot.ui.translator import command_text as ct
+
+AUTOCOMPLETE_LIMIT = 25
+
+
+@app_commands.guild_only()
+class BoardCog(
+    commands.GroupCog,
+    group_name=ct("board.name"),
+    group_description=ct("board.description"),
+):
+    """Themes: show or re-run them, rename, move a note, merge two."""
+
+    def __init__(self, facilitation: Facilitation, sentences: Catalog, settings: Settings) -> None:
+        self._facilitation = facilitation
+        self._catalog = sentences
+        self._settings = settings
+        super().__init__()
+
+    async def _session(self, interaction: discord.Interaction) -> Session:
+        require_facilitator(interaction, self._settings.facilitation.facilitator_role)
+        return await self._facilitation.find_session(interaction.channel_id or 0)
+
+    def _t(self, interaction: discord.Interaction, key: str, **values: object) -> str:
+        return self._catalog.t(user_locale(self._catalog, interaction), key, **values)
+
+    @app_commands.command(name=ct("board.themes.name"), description=ct("board.themes.description"))
+    @app_commands.rename(step=ct("board.themes.step.name"))
+    @app_commands.describe(step=ct("board.themes.step.description"))
+    async def themes(
+        self, interaction: discord.Interaction, step: app_commands.Range[int, 1, 20] | None = None
+    ) -> None:
+        """Group a step's notes into themes (again) and post them in the thread."""
+        session = await self._session(interaction)
+        if step is None:
+            index = session.step_index
+            if session.current_step.themes and index > 0:
+                index -= 1  # define works on the themes of what came before
+        else:
+            index = step - 1
+        if index >= len(session.steps):
+            raise WrongPlaceError("no_such_step")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._facilitation.show_themes(session, index, rerun=True)
+        await reply(interaction, self._t(interaction, "replies.themes_posted"))
+
+    @app_commands.command(name=ct("board.rename.name"), description=ct("board.rename.description"))
+    @app_commands.rename(
+        theme=ct("board.rename.theme.name"), new_name=ct("board.rename.new_name.name")
+    )
+    @app_commands.describe(
+        theme=ct("board.rename.theme.description"),
+        new_name=ct("board.rename.new_name.description"),
+    )
+    async def rename(
+        self,
+        interaction: discord.Interaction,
+        theme: str,
+        new_name: app_commands.Range[str, 1, 100],
+    ) -> None:
+        """Give a theme a name of the group's own."""
+        session = await self._session(interaction)
+        theme_id = await self._theme_id(session, theme)
+        await self._facilitation.rename_theme(theme_id, new_name)
+        await reply(interaction, self._t(interaction, "replies.theme_renamed", name=new_name))
+
+    @app_commands.command(name=ct("board.move.name"), description=ct("board.move.description"))
+    @app_commands.rename(note=ct("board.move.note.name"), theme=ct("board.move.theme.name"))
+    @app_commands.describe(
+        note=ct("board.move.note.description"), theme=ct("board.move.theme.description")
+    )
+    async def move(self, interaction: discord.Interaction, note: str, theme: str) -> None:
+        """Put a note in another theme; re-runs keep it there."""
+        session = await self._session(interaction)
+        theme_id = await self._theme_id(session, theme)
+        note_id = await self._note_id(session, note)
+        await self._facilitation.move_note(note_id, theme_id)
+        await reply(interaction, self._t(interaction, "replies.note_moved"))
+
+    @app_commands.command(name=ct("board.merge.name"), description=ct("board.merge.description"))
+    @app_commands.rename(source=ct("board.merge.source.name"), target=ct("board.merge.target.name"))
+    @app_commands.describe(
+        source=ct("board.merge.source.description"), target=ct("board.merge.target.description")
+    )
+    async def merge(self, interaction: discord.Interaction, source: str, target: str) -> None:
+        """Two themes become one (the second keeps its name)."""
+        session = await self._session(interaction)
+        source_id = await self._theme_id(session, source)
+        target_id = await self._theme_id(session, target)
+        if source_id == target_id or not await self._facilitation.merge_themes(
+            source_id, target_id
+        ):
+            raise WrongPlaceError("same_theme")
+        await reply(interaction, self._t(interaction, "replies.themes_merged"))
+
+    # -- choosing themes and notes by name ---------------------------------------------
+
+    async def _all_themes(self, session: Session) -> list[tuple[int, str]]:
+        found: list[tuple[int, str]] = []
+        for index in range(len(session.steps)):
+            for theme in await self._facilitation.themes_of(session.id, index):
+                found.append((theme.id, theme.name))
+        return found
+
+    async def _theme_id(self, session: Session, value: str) -> int:
+        themes = await self._all_themes(session)
+        if value.isdigit() and any(theme_id == int(value) for theme_id, _ in themes):
+            return int(value)
+        for theme_id, name in themes:
+            if name.casefold() == value.strip().casefold():
+                return theme_id
+        raise WrongPlaceError("unknown_theme")
+
+    async def _note_id(self, session: Session, value: str) -> int:
+        notes = await self._facilitation.notes_of(session.id)
+        if value.isdigit() and any(note.id == int(value) for note in notes):
+            return int(value)
+        wanted = value.strip().casefold()
+        for note in notes:
+            if one_line(note.text).casefold().startswith(wanted):
+                return note.id
+        raise WrongPlaceError("unknown_note")
+
+    @rename.autocomplete("theme")
+    @move.autocomplete("theme")
+    @merge.autocomplete("source")
+    @merge.autocomplete("target")
+    async def _theme_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            session = await self._facilitation.find_session(interaction.channel_id or 0)
+        except LookupError:
+            return []
+        wanted = current.casefold()
+        return [
+            app_commands.Choice(name=name[:100], value=str(theme_id))
+            for theme_id, name in await self._all_themes(session)
+            if wanted in name.casefold()
+        ][:AUTOCOMPLETE_LIMIT]
+
+    @move.autocomplete("note")
+    async def _note_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            session = await self._facilitation.find_session(interaction.channel_id or 0)
+        except LookupError:
+            return []
+        wanted = current.casefold()
+        return [
+            app_commands.Choice(name=one_line(note.text)[:100], value=str(note.id))
+            for note in await self._facilitation.notes_of(session.id)
+            if wanted in note.text.casefold()
+        ][:AUTOCOMPLETE_LIMIT]
