@@ -76,6 +76,7 @@ class CocreateBot(commands.Bot):
         self._facilitation: Facilitation | None = None
         self._store: SqliteStore | None = None
         self.theme_finder = theme_finder
+        self._themes: ThemeService | None = None
 
     @property
     def facilitation(self) -> Facilitation:
@@ -94,6 +95,7 @@ class CocreateBot(commands.Bot):
         path = Path(self.settings.storage.path)
         self._database = await connect(path)
         self._store = SqliteStore(self._database)
+        self._themes = ThemeService(self._store, self._embedder)
         retention = self.settings.facilitation.retention_days
 
         async def submit(interaction: discord.Interaction, value: str) -> None:
@@ -115,7 +117,7 @@ class CocreateBot(commands.Bot):
                 reminder_before=self.settings.facilitation.reminder_lead,
                 retention_days=retention,
             ),
-            theme_finder=self.theme_finder or ThemeService(self._store, self._embedder),
+            theme_finder=self.theme_finder or self._themes,
         )
         notes = NotesCog(self, self._facilitation, self.catalog)
         await self.add_cog(notes)
@@ -169,6 +171,8 @@ class CocreateBot(commands.Bot):
     async def close(self) -> None:
         """Stop timers and close the database after the gateway."""
         self.timers.shutdown()
+        if self._themes is not None:
+            await self._themes.close()
         await super().close()
         if self._database is not None:
             await self._database.close()

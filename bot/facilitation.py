@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -158,6 +159,9 @@ class Facilitation:
         self._defaults = defaults
         self._theme_finder = theme_finder
         self._session_locks: dict[int, asyncio.Lock] = {}
+        self._thread_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         # Rounds closed by the transition being announced (read under the session lock).
         self._just_closed: dict[int, VoteRound] = {}
         self._start_lock = asyncio.Lock()
@@ -261,6 +265,7 @@ class Facilitation:
             )
         )
         assert note is not None  # only message notes can be duplicates
+        self._prepare(note)
         return note
 
     async def handle_message(
@@ -275,7 +280,36 @@ class Facilitation:
         reply_to: int | None,
         created_at: datetime,
     ) -> MessageOutcome:
-        """A human message in a thread: a note, a comment, an aside or nothing."""
+        """A human message in a thread: a note, a comment, an aside or nothing.
+
+        Messages of one thread are handled one at a time, in arrival order, so a quick
+        reply finds the note it answers already stored.
+        """
+        lock = self._thread_locks.setdefault(thread_id, asyncio.Lock())
+        async with lock:
+            return await self._handle_message(
+                thread_id=thread_id,
+                message_id=message_id,
+                author_id=author_id,
+                author_name=author_name,
+                text=text,
+                attachments=attachments,
+                reply_to=reply_to,
+                created_at=created_at,
+            )
+
+    async def _handle_message(
+        self,
+        *,
+        thread_id: int,
+        message_id: int,
+        author_id: int,
+        author_name: str,
+        text: str,
+        attachments: tuple[str, ...],
+        reply_to: int | None,
+        created_at: datetime,
+    ) -> MessageOutcome:
         session = await self._store.session_by_thread(thread_id)
         if session is None or not session.active:
             return MessageOutcome(MessageKind.EMPTY, stored=False)
@@ -283,23 +317,23 @@ class Facilitation:
         kind = classify_message(text, bool(attachments), note_id is not None)
         stored = False
         if kind is MessageKind.NOTE:
-            stored = (
-                await self._store.add_note(
-                    NoteDraft(
-                        session_id=session.id,
-                        step_index=session.step_index,
-                        author_id=author_id,
-                        author_name=author_name,
-                        text=note_text(text),
-                        source=NoteSource.MESSAGE,
-                        created_at=created_at,
-                        attachments=attachments,
-                        message_id=message_id,
-                        kind=detect_kind(text),
-                    )
+            note = await self._store.add_note(
+                NoteDraft(
+                    session_id=session.id,
+                    step_index=session.step_index,
+                    author_id=author_id,
+                    author_name=author_name,
+                    text=note_text(text),
+                    source=NoteSource.MESSAGE,
+                    created_at=created_at,
+                    attachments=attachments,
+                    message_id=message_id,
+                    kind=detect_kind(text),
                 )
-                is not None
             )
+            stored = note is not None
+            if note is not None:
+                self._prepare(note)
         elif kind is MessageKind.COMMENT and note_id is not None:
             stored = (
                 await self._store.add_comment(
@@ -317,6 +351,10 @@ class Facilitation:
         else:
             await self._store.mark_seen(session.id, message_id)
         return MessageOutcome(kind, stored=stored, session=session)
+
+    def _prepare(self, note: Note) -> None:
+        if self._theme_finder is not None:
+            self._theme_finder.note_added(note)
 
     async def message_edited(self, message_id: int, text: str) -> bool:
         """Keep a note or comment in step with its edited message."""

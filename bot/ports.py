@@ -127,6 +127,10 @@ class ThemeFinder(Protocol):
         """New themes for ``notes``; notes close to a ``kept`` theme join it."""
         ...
 
+    def note_added(self, note: Note) -> None:
+        """A note was stored: prepare it (e.g. embed it in the background)."""
+        ...
+
 
 DueHandler = Callable[[int, int], Awaitable[None]]
 

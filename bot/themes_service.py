@@ -8,6 +8,7 @@ a theme a facilitator corrected joins that theme instead of becoming a near-copy
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 
@@ -21,6 +22,9 @@ from bot.themes import Embedder, assign_to_themes, find_themes, theme_centroids
 
 log = logging.getLogger(__name__)
 
+# Notes embedded together in the background.
+BATCH = 64
+
 # Cosine similarity above which a new cluster is the same theme as a corrected one.
 SAME_THEME = 0.85
 
@@ -33,6 +37,9 @@ class ThemeService:
         self._make_embedder = embedder
         self._embedder: Embedder | None = None
         self._loading = asyncio.Lock()
+        # Notes waiting to be embedded in the background, so a recap finds them cached.
+        self._pending: list[Note] = []
+        self._worker: asyncio.Task[None] | None = None
 
     async def embedder(self) -> Embedder:
         """The embedder, loaded on first use in a worker thread (a model takes a moment)."""
@@ -40,6 +47,37 @@ class ThemeService:
             if self._embedder is None:
                 self._embedder = await asyncio.to_thread(self._make_embedder)
         return self._embedder
+
+    def note_added(self, note: Note) -> None:
+        """Embed a new note soon, in the background and in batches (never blocks)."""
+        if not note.text.strip():
+            return
+        self._pending.append(note)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._embed_pending())
+
+    async def _embed_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
+            try:
+                if (await self.embedder()).cacheable:
+                    await self.vectors(batch)
+            except Exception:
+                log.exception("embedding %s new notes failed; a recap will retry", len(batch))
+
+    async def close(self) -> None:
+        """Stop background embedding (before the database closes); pending notes are
+        embedded at the next recap instead."""
+        if self._worker is not None and not self._worker.done():
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+        self._pending.clear()
+
+    async def drain(self) -> None:
+        """Wait until every note handed to :meth:`note_added` is embedded (tests, bench)."""
+        while self._worker is not None and not self._worker.done():
+            await self._worker
 
     async def vectors(self, notes: Sequence[Note]) -> NDArray[np.float32]:
         """One row per note; cached per embedder so a note is embedded once."""

@@ -325,6 +325,11 @@ class FakeThemeFinder:
         self.key = key
         self.min_size = min_size
         self.calls: list[tuple[tuple[int, ...], tuple[int, ...]]] = []  # (note ids, kept ids)
+        self.added: list[int] = []  # notes handed to note_added
+
+    def note_added(self, note: Note) -> None:
+        """Record the note (the real finder embeds it in the background)."""
+        self.added.append(note.id)
 
     async def plan(self, notes: Sequence[Note], kept: Sequence[Theme]) -> list[ThemePlan]:
         """Kept themes (with the notes that match them), then new groups."""
@@ -716,9 +721,9 @@ class InMemoryStore:
         return True
 
     async def move_note(self, note_id: int, theme_id: int) -> bool:
-        """Pin a note in a theme (a note or theme that does not exist: IntegrityError)."""
+        """Pin a note in a theme; False when the note or the theme does not exist."""
         if note_id not in self.note_rows or theme_id not in self.theme_rows:
-            raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")
+            return False
         self.placements[note_id] = (theme_id, True)
         return True
 

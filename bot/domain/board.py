@@ -32,7 +32,12 @@ class NoteKind(StrEnum):
 
 
 # How people start a "How might we…?" question, in both languages and shorthand.
-_QUESTION_STARTS = ("hoe kunnen we", "hoe kunnen wij", "hkw", "how might we", "hmw")
+_QUESTION_START = re.compile(
+    r"^(hoe\s+(kunnen|zouden)\s+(we|wij)|hkw|how\s+(might|could|can)\s+we|hmw)(?![a-z])",
+    re.IGNORECASE,
+)
+# Numbering, bullets, quotes and emoji people put in front of a question.
+_LEAD = re.compile(r"^[\W\d_]+", re.UNICODE)
 # "[persoon] heeft behoefte aan [behoefte], omdat [inzicht]" / "[person] needs [need] because"
 _POINT_OF_VIEW = re.compile(
     r"\b(heeft|hebben) behoefte aan\b.*\bomdat\b|\bneeds?\b.*\bbecause\b",
@@ -42,8 +47,8 @@ _POINT_OF_VIEW = re.compile(
 
 def detect_kind(text: str) -> NoteKind:
     """Recognise a "How might we…?" question or a point of view by how it is written."""
-    start = text.strip().lstrip("*_>-• ").casefold()
-    if start.startswith(_QUESTION_STARTS):
+    start = _LEAD.sub("", text.strip())
+    if _QUESTION_START.match(start):
         return NoteKind.QUESTION
     if _POINT_OF_VIEW.search(text):
         return NoteKind.POINT_OF_VIEW

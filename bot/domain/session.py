@@ -318,7 +318,14 @@ class Session:
     def end(self, now: datetime) -> tuple[Session, list[SessionEvent]]:
         """Close the current step and the session."""
         self._require_active()
-        ended = replace(self, status=SessionStatus.ENDED, due_at=None, remaining=None, ended_at=now)
+        ended = replace(
+            self,
+            status=SessionStatus.ENDED,
+            due_at=None,
+            remaining=None,
+            ended_at=now,
+            phase=Phase.WRITING,
+        )
         return ended, [StepEnded(self.step_index), SessionEnded(now)]
 
     def remind(

@@ -223,6 +223,16 @@ def extended(catalog: Catalog, session: Session, added: timedelta) -> str:
     )
 
 
+# A step summary lists at most about this many notes; beyond it each group shows its
+# most typical notes and says how many more there are (the picture and the export hold
+# them all). A 10,000-note step would otherwise be hundreds of messages.
+MAX_LISTED_NOTES = 150
+
+
+def _listed(notes: Sequence[Note], share: int) -> tuple[Sequence[Note], int]:
+    return notes[:share], max(len(notes) - share, 0)
+
+
 def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[str]:
     """Counts, top votes, then the notes by theme (or by participant), split to fit."""
     name = step_name(catalog, locale, summary.step_kind)
@@ -248,24 +258,34 @@ def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[st
         comments = summary.comment_counts.get(note.id, 0)
         return note_line(catalog, locale, note.text, note.attachments, comments)
 
+    def listing(notes: Sequence[Note], share: int) -> list[str]:
+        shown, more = _listed(notes, share)
+        out = [line(note) for note in shown]
+        if more:
+            out.append(
+                catalog.t(locale, "summary.step.more", notes=count(catalog, locale, "note", more))
+            )
+        return out
+
     if summary.themes:
-        placed: set[int] = set()
+        placed = {note.id for theme in summary.themes for note in theme.notes}
+        rest = [n for group in summary.groups for n in group.notes if n.id not in placed]
+        share = max(MAX_LISTED_NOTES // (len(summary.themes) + bool(rest)), 3)
         for number, theme in enumerate(summary.themes, start=1):
             lines += ["", theme_heading(catalog, locale, number, theme.name, len(theme.notes))]
-            lines += [line(note) for note in theme.notes]
-            placed.update(note.id for note in theme.notes)
-        rest = [n for group in summary.groups for n in group.notes if n.id not in placed]
+            lines += listing(theme.notes, share)
         if rest:
             lines += [
                 "",
                 catalog.t(locale, "themes.other", notes=count(catalog, locale, "note", len(rest))),
             ]
-            lines += [line(note) for note in rest]
+            lines += listing(rest, share)
         return split_message(lines)
+    share = max(MAX_LISTED_NOTES // max(len(summary.groups), 1), 3)
     for group in summary.groups:
         lines.append("")
         lines.append(catalog.t(locale, "summary.step.author", name=group.author_name))
-        lines += [line(note) for note in group.notes]
+        lines += listing(group.notes, share)
     return split_message(lines)
 
 

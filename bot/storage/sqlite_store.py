@@ -310,6 +310,12 @@ class SqliteStore(VotesRepository, ThemesRepository):
         """Follow an edited message; False when it was neither a note nor a comment."""
         async with self._transaction() as db:
             changed = 0
+            # The text changed, so its cached vectors no longer describe it.
+            await db.execute(
+                "DELETE FROM note_vectors WHERE note_id IN"
+                " (SELECT id FROM notes WHERE message_id = ?)",
+                (message_id,),
+            )
             for table in ("notes", "comments"):
                 cursor = await db.execute(
                     f"UPDATE {table} SET text = ?, edited_at = ? WHERE message_id = ?",

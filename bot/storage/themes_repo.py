@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -114,11 +115,15 @@ class ThemesRepository(SqliteBase):
     async def move_note(self, note_id: int, theme_id: int) -> bool:
         """A facilitator places a note in a theme; re-runs keep it there."""
         async with self._write:
-            cursor = await self._db.execute(
-                "INSERT INTO note_themes (note_id, theme_id, pinned) VALUES (?, ?, 1)"
-                " ON CONFLICT (note_id) DO UPDATE SET theme_id = excluded.theme_id, pinned = 1",
-                (note_id, theme_id),
-            )
+            try:
+                cursor = await self._db.execute(
+                    "INSERT INTO note_themes (note_id, theme_id, pinned) VALUES (?, ?, 1)"
+                    " ON CONFLICT (note_id) DO UPDATE SET theme_id = excluded.theme_id,"
+                    " pinned = 1",
+                    (note_id, theme_id),
+                )
+            except sqlite3.IntegrityError:
+                return False  # the note or the theme is gone
             return cursor.rowcount == 1
 
     async def merge_themes(self, source_id: int, target_id: int) -> bool:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from datetime import datetime
 
-from bot.domain.voting import RoundStatus, VoteRound, VoteTarget
+from bot.domain.voting import BallotError, BallotRefusal, RoundStatus, VoteRound, VoteTarget
 from bot.storage.base import SqliteBase, parse_time, required_time, to_time
 
 _ROUND_COLUMNS = (
@@ -119,11 +119,15 @@ class VotesRepository(SqliteBase):
             ) as cursor:
                 mine = {int(r[0]): int(r[1]) for r in await cursor.fetchall()}
             vote_round.check_vote(mine, note_id)
-            await db.execute(
-                "INSERT INTO votes (round_id, voter_id, note_id, count) VALUES (?, ?, ?, 1)"
-                " ON CONFLICT (round_id, voter_id, note_id) DO UPDATE SET count = count + 1",
-                (round_id, voter_id, note_id),
-            )
+            try:
+                await db.execute(
+                    "INSERT INTO votes (round_id, voter_id, note_id, count) VALUES (?, ?, ?, 1)"
+                    " ON CONFLICT (round_id, voter_id, note_id) DO UPDATE SET count = count + 1",
+                    (round_id, voter_id, note_id),
+                )
+            except sqlite3.IntegrityError:
+                # The note was deleted after the round opened (an old ballot still shows it).
+                raise BallotError(BallotRefusal.NOT_AN_OPTION) from None
         mine[note_id] = mine.get(note_id, 0) + 1
         return mine
 

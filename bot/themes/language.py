@@ -145,7 +145,7 @@ def remove_subspace(vectors: Vectors, basis: Vectors) -> Vectors:
     """Project ``basis`` (orthonormal rows) out of ``vectors`` and re-normalise rows."""
     out = np.asarray(vectors, dtype=np.float32)
     if basis.shape[0]:
-        out = out - (out @ basis.T) @ basis
+        out = np.asarray(out - (out @ basis.T) @ basis, dtype=np.float32)
     return l2_normalise(out)
 
 

@@ -135,7 +135,8 @@ _EXTRA_DUTCH = frozenset(
     ]
 )
 
-# Contractions and fragments that the tokenizer produces from English text.
+# Contractions and fragments that the tokenizer produces from English text, and verbs
+# that notes use to say anything at all ("people need ...", "they want ...").
 _EXTRA_ENGLISH = frozenset(
     [
         "don",
@@ -172,6 +173,20 @@ _EXTRA_ENGLISH = frozenset(
         "get",
         "gets",
         "got",
+        "need",
+        "needs",
+        "needed",
+        "want",
+        "wants",
+        "wanted",
+        "feel",
+        "feels",
+        "think",
+        "thinks",
+        "say",
+        "says",
+        "said",
+        "like",
     ]
 )
 
@@ -186,10 +201,10 @@ def stop_words() -> frozenset[str]:
     also holds content words such as "young", "open", "help" and "home", which are
     exactly the telling words of some themes.
     """
-    from sklearn.feature_extraction.text import (  # type: ignore[import-untyped]
+    from sklearn.feature_extraction.text import (  # type: ignore[import-untyped,unused-ignore]
         ENGLISH_STOP_WORDS,
     )
-    from stop_words import get_stop_words  # type: ignore[import-untyped]
+    from stop_words import get_stop_words  # type: ignore[import-untyped,unused-ignore]
 
     dutch = {w.casefold() for w in get_stop_words("dutch")}
     english_full = {w.casefold() for w in get_stop_words("english")}
@@ -241,7 +256,7 @@ def guess_language(tokens: Sequence[str], default: Language = "nl") -> Language:
 
 @lru_cache(maxsize=2)
 def _stemmer(language: Language) -> _Stemmer:
-    import snowballstemmer  # type: ignore[import-untyped]
+    import snowballstemmer  # type: ignore[import-untyped,unused-ignore]
 
     name = "dutch" if language == "nl" else "english"
     return _Stemmer(snowballstemmer.stemmer(name))
@@ -275,9 +290,8 @@ def terms(text: str, *, extra_stop_words: Iterable[str] = ()) -> list[Term]:
     """Content words of a note with stems; stop words and very short words dropped.
 
     The note's language (Dutch or English) is guessed from its function words and
-    chooses the stemmer. Stems are prefixed with nothing language-specific: the same
-    word written in either language of a mixed note ("chat") maps to one stem in most
-    cases because the two stemmers agree on short words.
+    chooses the stemmer for all its words; in a mixed note the minority language's
+    words are stemmed by the other stemmer, which mostly leaves them as they are.
     """
     tokens = words(text)
     language = guess_language(tokens)
@@ -293,11 +307,6 @@ def terms(text: str, *, extra_stop_words: Iterable[str] = ()) -> list[Term]:
             continue
         out.append(Term(stem=stem, surface=token))
     return out
-
-
-def stem_tokens(text: str) -> list[str]:
-    """The stems of a note's content words (an analyzer for scikit-learn)."""
-    return [t.stem for t in terms(text)]
 
 
 def normalise_for_embedding(text: str, max_chars: int = 2000) -> str:

@@ -42,11 +42,15 @@ def board_groups(
     return tuple(groups)
 
 
+# Pages attached to one summary: enough for a big board, few enough to scroll on a phone.
+MAX_PAGES = 4
+
+
 async def render_files(
     picture: BoardPicture, name: str, max_bytes: int = 8 * 1024 * 1024
 ) -> list[discord.File]:
     """PNG pages as Discord files; rendering runs in a worker thread."""
-    pages = await asyncio.to_thread(render_board, picture, max_bytes=max_bytes)
+    pages = await asyncio.to_thread(render_board, picture, max_bytes=max_bytes, max_pages=MAX_PAGES)
     return [
         discord.File(io.BytesIO(page.png), filename=f"{name}-{number}.png")
         for number, page in enumerate(pages, start=1)

@@ -160,3 +160,66 @@ async def test_converge_from_notes_to_chosen_question_and_prototype_candidates(
     assert answer.json["data"]["flags"] & 64
     await h.wait_for_post(thread, "pakt", since=mark)
     assert themes_post.files == [] or themes_post.files is not None
+
+
+async def test_a_ballot_and_a_renamed_theme_survive_a_restart(harness: Harness) -> None:
+    h = harness
+    await h.start()
+    thread = await open_session(h)
+    people = {"alice": h.alice, "bob": h.bob, "carol": h.carol}
+    for who, text in EMPATHISE:
+        await h.say(thread, people[who], text)
+
+    # The facilitator groups the notes and names a theme the group's own way.
+    mark = h.mark()
+    await h.command(h.facilitator, "board", "themes", channel=thread, step=1)
+    await h.wait_for_post(thread, "Thema's in Inleven", since=mark)
+    db = await connect(h.db_path)
+    try:
+        themes = await SqliteStore(db).themes(1, 0)
+    finally:
+        await db.close()
+    assert themes
+    answer = await h.command(
+        h.facilitator, "board", "rename", channel=thread, theme=str(themes[0].id), name="Onze plek"
+    )
+    assert "Onze plek" in answer
+
+    # A manual vote on this step; Alice opens her ballot, then the bot restarts.
+    mark = h.mark()
+    await h.command(h.facilitator, "session", "vote", channel=thread, budget=3)
+    post = await h.wait_for_post(thread, "Tijd om te kiezen", since=mark)
+    assert post.response is not None
+    post_id = int(post.response["id"])
+    button = h.sb.message(post_id)["components"][0]["components"][0]["custom_id"]  # type: ignore[index]
+    opened = await h.sb.button_click(h.guild_id, thread, h.alice, post_id, button, locale="nl")
+    ballot = await opened.response()
+    assert ballot.json is not None
+    menu = ballot.json["data"]["components"][0]["components"][0]
+    first = menu["options"][0]["value"]
+    await h.restart()
+
+    # The old ballot still counts votes after the restart.
+    picked = await h.sb.select_option(
+        h.guild_id,
+        thread,
+        h.alice,
+        opened.original_message_id or 0,
+        menu["custom_id"],
+        [first],
+        locale="nl",
+    )
+    update = await picked.response()
+    assert update.json is not None
+    assert update.json["type"] == 7
+    assert "nog 2 stippen" in update.json["data"]["content"]
+
+    # Closing reveals it; re-running the themes keeps the facilitator's name.
+    mark = h.mark()
+    await h.command(h.facilitator, "session", "next", channel=thread)
+    results = await h.wait_for_post(thread, "Uitslag", since=mark)
+    assert "1 stem" in str(results.json["content"])  # type: ignore[index]
+    mark = h.mark()
+    await h.command(h.facilitator, "board", "themes", channel=thread, step=1)
+    again = await h.wait_for_post(thread, "Thema's in Inleven", since=mark)
+    assert "Onze plek" in str(again.json["content"])  # type: ignore[index]

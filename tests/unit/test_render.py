@@ -256,17 +256,17 @@ def test_an_empty_step_says_so(locale: str) -> None:
     assert text.count(CAT, locale, "note", 0) in parts[0]
 
 
-def test_a_300_note_summary_is_split_with_every_note_present() -> None:
+def test_a_120_note_summary_is_split_with_every_note_present() -> None:
     notes = [
         note(i, author=i % 7, body=f"idea-{i:04d} " + "about the library " * 3, minute=i)
-        for i in range(300)
+        for i in range(120)
     ]
     parts = text.step_summary(CAT, "nl", summarise_step(2, "ideate", notes, {5: 1}))
     assert len(parts) > 1
     assert all(len(part) <= MESSAGE_LIMIT for part in parts)
     joined = "\n".join(parts)
     found = re.findall(r"idea-(\d{4})", joined)
-    assert sorted(found) == [f"{i:04d}" for i in range(300)]
+    assert sorted(found) == [f"{i:04d}" for i in range(120)]
     assert len(found) == len(set(found)), "a note appears twice"
     # Within one author's group the notes keep the order they were written in.
     for author in range(7):
@@ -277,6 +277,21 @@ def test_a_300_note_summary_is_split_with_every_note_present() -> None:
         ids = [int(i) for i in re.findall(r"idea-(\d{4})", section)]
         assert ids == sorted(ids)
         assert {i % 7 for i in ids} == {author}
+
+
+def test_a_huge_step_lists_a_sample_and_counts_the_rest_per_group() -> None:
+    notes = [
+        note(i, author=i % 7, body=f"idea-{i:04d} about the library", minute=i)
+        for i in range(3000)
+    ]
+    parts = text.step_summary(CAT, "nl", summarise_step(2, "ideate", notes, {}))
+    assert all(len(part) <= MESSAGE_LIMIT for part in parts)
+    joined = "\n".join(parts)
+    listed = re.findall(r"idea-(\d{4})", joined)
+    assert len(listed) <= text.MAX_LISTED_NOTES
+    more = [int(n) for n in re.findall(r"… en nog (\d+) notities", joined)]
+    assert len(listed) + sum(more) == 3000, "every note is listed or counted"
+    assert len(parts) <= 10
 
 
 @pytest.mark.parametrize("locale", LOCALES)
