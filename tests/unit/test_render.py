@@ -281,8 +281,7 @@ def test_a_120_note_summary_is_split_with_every_note_present() -> None:
 
 def test_a_huge_step_lists_a_sample_and_counts_the_rest_per_group() -> None:
     notes = [
-        note(i, author=i % 7, body=f"idea-{i:04d} about the library", minute=i)
-        for i in range(3000)
+        note(i, author=i % 7, body=f"idea-{i:04d} about the library", minute=i) for i in range(3000)
     ]
     parts = text.step_summary(CAT, "nl", summarise_step(2, "ideate", notes, {}))
     assert all(len(part) <= MESSAGE_LIMIT for part in parts)
