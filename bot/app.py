@@ -26,6 +26,7 @@ from bot.template_files import load_templates
 from bot.themes import Embedder, best_embedder
 from bot.themes_service import ThemeService
 from bot.timers import SchedulerTimers
+from bot.ui.acks import AckPace
 from bot.ui.announcer import DiscordAnnouncer
 from bot.ui.translator import PromptsTranslator
 from bot.ui.views import AddNoteView
@@ -55,6 +56,7 @@ class CocreateBot(commands.Bot):
         sync_commands: bool | None = None,
         guild_ready_timeout: float = 2.0,
         theme_finder: ThemeFinder | None = None,
+        ack_pace: AckPace | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -76,6 +78,7 @@ class CocreateBot(commands.Bot):
         self._facilitation: Facilitation | None = None
         self._store: SqliteStore | None = None
         self.theme_finder = theme_finder
+        self._ack_pace = ack_pace
         self._themes: ThemeService | None = None
 
     @property
@@ -119,7 +122,7 @@ class CocreateBot(commands.Bot):
             ),
             theme_finder=self.theme_finder or self._themes,
         )
-        notes = NotesCog(self, self._facilitation, self.catalog)
+        notes = NotesCog(self, self._facilitation, self.catalog, self._ack_pace)
         await self.add_cog(notes)
         await self.add_cog(SessionCog(self._facilitation, self.catalog, self.settings))
         await self.add_cog(BoardCog(self._facilitation, self.catalog, self.settings))

@@ -12,6 +12,7 @@ from bot.cogs.errors import refusal_text
 from bot.domain.board import NOTE_MAX_CHARS, MessageKind, NoteSource
 from bot.facilitation import Facilitation
 from bot.i18n import Catalog
+from bot.ui.acks import Acknowledger, AckPace
 from bot.ui.replies import reply, user_locale
 from bot.ui.translator import command_text as ct
 
@@ -34,11 +35,20 @@ class NotesCog(commands.Cog):
     """Everything that puts a note on the board or keeps one in step with its message."""
 
     def __init__(
-        self, client: discord.Client, facilitation: Facilitation, sentences: Catalog
+        self,
+        client: discord.Client,
+        facilitation: Facilitation,
+        sentences: Catalog,
+        ack_pace: AckPace | None = None,
     ) -> None:
         self._client = client
         self._facilitation = facilitation
         self._catalog = sentences
+        self._acks = Acknowledger(client, sentences, ack_pace)
+
+    async def cog_unload(self) -> None:
+        """Stop pending tallies (the notes are stored already)."""
+        await self._acks.close()
 
     # -- /note and the modal --------------------------------------------------------------
 
@@ -112,14 +122,11 @@ class NotesCog(commands.Cog):
             reply_to=reference,
             created_at=message.created_at,
         )
-        if not (acknowledge and outcome.stored):
+        if not (acknowledge and outcome.stored and outcome.session is not None):
             return
         emoji = ACK_COMMENT if outcome.kind is MessageKind.COMMENT else ACK_NOTE
-        try:
-            await message.add_reaction(emoji)
-        except discord.HTTPException:
-            # The note is stored; a missing tick is not worth failing over.
-            log.warning("could not acknowledge message %s", message.id)
+        # Stored above; only now acknowledged (a reaction, or a tally in busy moments).
+        await self._acks.note_stored(message, emoji, outcome.session.locale)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

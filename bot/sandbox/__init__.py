@@ -16,16 +16,20 @@ from __future__ import annotations
 
 from .config import SandboxConfig
 from .interactions import InteractionHandle
+from .ratelimits import Bucket, RateLimitStats, RateLimitTable
 from .recorder import RecordedCall
 from .server import DiscordSandbox
 from .state import Channel, Guild, Member, Role, User
 
 __all__ = [
+    "Bucket",
     "Channel",
     "DiscordSandbox",
     "Guild",
     "InteractionHandle",
     "Member",
+    "RateLimitStats",
+    "RateLimitTable",
     "RecordedCall",
     "Role",
     "SandboxConfig",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .ratelimits import RateLimitTable
 
 INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
@@ -37,3 +39,9 @@ class SandboxConfig:
     modal_layout: str = "auto"
     """How injected modal submits wrap text inputs: ``"rows"`` (type 1 action rows),
     ``"labels"`` (type 18), or ``"auto"``: like the modal the bot opened, else rows."""
+    rate_limits: bool = False
+    """Enforce Discord-like rate limits (``X-RateLimit-*`` headers, 429s) from
+    ``rate_limit_table``. Off by default so tests stay fast."""
+    rate_limit_table: RateLimitTable = field(default_factory=RateLimitTable)
+    """The limits enforced when ``rate_limits`` is on; change it (or a bucket of it) at
+    any time, e.g. ``RateLimitTable().scaled(0.08)`` for fast tests."""

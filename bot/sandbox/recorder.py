@@ -32,6 +32,8 @@ class RecordedCall:
     response: Any = None
     """The JSON the sandbox answered with (None for 204)."""
     known: bool = True
+    headers: dict[str, str] = field(default_factory=dict)
+    """The response headers (``X-RateLimit-*``, ``Retry-After``, ``Content-Type``...)."""
 
 
 CallPredicate = Callable[[RecordedCall], bool]

