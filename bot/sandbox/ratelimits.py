@@ -188,7 +188,8 @@ class Verdict:
 
 
 def _round_up(seconds: float) -> float:
-    return math.ceil(max(seconds, 0.0) * 1000) / 1000
+    """Up to whole milliseconds (ignoring float noise below a nanosecond)."""
+    return math.ceil(max(seconds, 0.0) * 1000 - 1e-6) / 1000
 
 
 class RateLimiter:
@@ -219,7 +220,7 @@ class RateLimiter:
         """Count one request to ``method route``; a 429 verdict if a limit is exceeded."""
         now = self._clock()
         bucket = table.bucket_for(method, route)
-        window: _Window | None = None
+        slot: tuple[Bucket, _Window] | None = None
         key = ("", "")
         if bucket is not None:
             key = (bucket.name, major_parameters(params))
@@ -227,17 +228,19 @@ class RateLimiter:
             if window is None or now >= window.reset:
                 # A window opens with the first request it counts.
                 window = _Window(reset=now + bucket.per, remaining=bucket.limit)
+            slot = (bucket, window)
         if table.global_limit is not None and table.counts_globally(route):
             if self._global is None or now >= self._global.reset:
                 self._global = _Window(now + table.global_per, table.global_limit)
             if self._global.remaining <= 0:
-                headers = self._headers(bucket, window, now) if bucket else {}
+                headers = self._headers(*slot, now) if slot else {}
                 return self._too_many(
                     headers, self._global.reset - now, "global", is_global=True, scope="global"
                 )
             self._global.remaining -= 1
-        if bucket is None or window is None:
+        if slot is None:
             return Verdict(headers={})
+        bucket, window = slot
         if window.remaining <= 0:
             headers = self._headers(bucket, window, now)
             return self._too_many(
@@ -252,7 +255,7 @@ class RateLimiter:
         return {
             "X-RateLimit-Limit": str(bucket.limit),
             "X-RateLimit-Remaining": str(max(window.remaining, 0)),
-            "X-RateLimit-Reset": f"{math.ceil((self._wall() + after) * 1000) / 1000:.3f}",
+            "X-RateLimit-Reset": f"{_round_up(self._wall() + after):.3f}",
             "X-RateLimit-Reset-After": f"{after:.3f}",
             "X-RateLimit-Bucket": bucket.hash,
         }
