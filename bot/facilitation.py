@@ -285,72 +285,48 @@ class Facilitation:
         Messages of one thread are handled one at a time, in arrival order, so a quick
         reply finds the note it answers already stored.
         """
-        lock = self._thread_locks.setdefault(thread_id, asyncio.Lock())
-        async with lock:
-            return await self._handle_message(
-                thread_id=thread_id,
-                message_id=message_id,
-                author_id=author_id,
-                author_name=author_name,
-                text=text,
-                attachments=attachments,
-                reply_to=reply_to,
-                created_at=created_at,
-            )
-
-    async def _handle_message(
-        self,
-        *,
-        thread_id: int,
-        message_id: int,
-        author_id: int,
-        author_name: str,
-        text: str,
-        attachments: tuple[str, ...],
-        reply_to: int | None,
-        created_at: datetime,
-    ) -> MessageOutcome:
-        session = await self._store.session_by_thread(thread_id)
-        if session is None or not session.active:
-            return MessageOutcome(MessageKind.EMPTY, stored=False)
-        note_id = await self._store.note_id_for_message(reply_to) if reply_to else None
-        kind = classify_message(text, bool(attachments), note_id is not None)
-        stored = False
-        if kind is MessageKind.NOTE:
-            note = await self._store.add_note(
-                NoteDraft(
-                    session_id=session.id,
-                    step_index=session.step_index,
-                    author_id=author_id,
-                    author_name=author_name,
-                    text=note_text(text),
-                    source=NoteSource.MESSAGE,
-                    created_at=created_at,
-                    attachments=attachments,
-                    message_id=message_id,
-                    kind=detect_kind(text),
-                )
-            )
-            stored = note is not None
-            if note is not None:
-                self._prepare(note)
-        elif kind is MessageKind.COMMENT and note_id is not None:
-            stored = (
-                await self._store.add_comment(
-                    CommentDraft(
-                        note_id=note_id,
+        async with self._thread_locks.setdefault(thread_id, asyncio.Lock()):
+            session = await self._store.session_by_thread(thread_id)
+            if session is None or not session.active:
+                return MessageOutcome(MessageKind.EMPTY, stored=False)
+            note_id = await self._store.note_id_for_message(reply_to) if reply_to else None
+            kind = classify_message(text, bool(attachments), note_id is not None)
+            stored = False
+            if kind is MessageKind.NOTE:
+                note = await self._store.add_note(
+                    NoteDraft(
+                        session_id=session.id,
+                        step_index=session.step_index,
                         author_id=author_id,
                         author_name=author_name,
                         text=note_text(text),
+                        source=NoteSource.MESSAGE,
                         created_at=created_at,
+                        attachments=attachments,
                         message_id=message_id,
+                        kind=detect_kind(text),
                     )
                 )
-                is not None
-            )
-        else:
-            await self._store.mark_seen(session.id, message_id)
-        return MessageOutcome(kind, stored=stored, session=session)
+                stored = note is not None
+                if note is not None:
+                    self._prepare(note)
+            elif kind is MessageKind.COMMENT and note_id is not None:
+                stored = (
+                    await self._store.add_comment(
+                        CommentDraft(
+                            note_id=note_id,
+                            author_id=author_id,
+                            author_name=author_name,
+                            text=note_text(text),
+                            created_at=created_at,
+                            message_id=message_id,
+                        )
+                    )
+                    is not None
+                )
+            else:
+                await self._store.mark_seen(session.id, message_id)
+            return MessageOutcome(kind, stored=stored, session=session)
 
     def _prepare(self, note: Note) -> None:
         if self._theme_finder is not None:
