@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from bot.cogs.board import BoardCog
 from bot.cogs.errors import install_error_handler
 from bot.cogs.notes import NotesCog
 from bot.cogs.session import SessionCog
+from bot.domain.session import Session
 from bot.endpoints import point_discord_at
 from bot.facilitation import Facilitation, SessionDefaults
 from bot.i18n import Catalog, catalog
@@ -33,6 +35,9 @@ from bot.ui.views import AddNoteView
 from bot.ui.voting import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
+
+# Sessions recovered side by side after a restart.
+RECOVERY_CONCURRENCY = 10
 
 
 def intents() -> discord.Intents:
@@ -72,7 +77,7 @@ class CocreateBot(commands.Bot):
         self._sync = settings.discord.sync_commands if sync_commands is None else sync_commands
         self._database: aiosqlite.Connection | None = None
         self.timers = SchedulerTimers(self.clock)
-        self._rearmed = False
+        self._recovery: asyncio.Task[None] | None = None
         # Set once the first catch-up and re-arm after connecting are done.
         self.caught_up = asyncio.Event()
         self._facilitation: Facilitation | None = None
@@ -133,6 +138,7 @@ class CocreateBot(commands.Bot):
         self.timers.start()
         if self._sync:
             await self.sync_commands()
+        self._recovery = asyncio.create_task(self._recover())
         log.info("cocreate is set up (database %s)", path)
 
     def _embedder(self) -> Embedder:
@@ -151,29 +157,60 @@ class CocreateBot(commands.Bot):
         log.info("synced %s commands%s", len(synced), f" to guild {guild_id}" if guild_id else "")
         return len(synced)
 
-    async def on_ready(self) -> None:
-        """Catch up on missed thread messages, then (once) re-arm the timers."""
-        log.info("connected as %s", self.user)
+    async def _recover(self) -> None:
+        """After a (re)start: per session, read what was missed, then arm or advance it.
+
+        Runs from setup_hook over REST, so overdue steps move on without waiting for the
+        gateway, and sessions recover side by side (bounded, to stay far below Discord's
+        50 requests a second). Catch-up comes first within a session, so an overdue step's
+        summary includes what was written while the bot was away.
+        """
+        gate = asyncio.Semaphore(RECOVERY_CONCURRENCY)
+
+        async def recover(session: Session) -> None:
+            async with gate:
+                await self._catch_up(session)
+                try:
+                    await self.facilitation.rearm_session(session)
+                except Exception:
+                    log.exception("re-arming session %s failed", session.id)
+
+        sessions = await self.store.active_sessions()
+        await asyncio.gather(*(recover(session) for session in sessions))
+        if sessions:
+            log.info("recovered %s active sessions", len(sessions))
+
+    async def _catch_up(self, session: Session) -> None:
         notes = self.get_cog("NotesCog")
         assert isinstance(notes, NotesCog)
+        try:
+            count = await notes.catch_up(
+                session.thread_id, session.last_message_id or session.thread_id
+            )
+        except discord.HTTPException:
+            log.exception("catch-up failed for session %s", session.id)
+            return
+        if count:
+            log.info("session %s: caught up on %s messages", session.id, count)
+
+    async def on_ready(self) -> None:
+        """Read what arrived between the start-up catch-up and the gateway (again, safely:
+        storing is idempotent); the first time, also wait for the start-up recovery."""
+        log.info("connected as %s", self.user)
+        if self._recovery is not None:
+            await self._recovery
+            self._recovery = None
         for session in await self.store.active_sessions():
-            try:
-                count = await notes.catch_up(
-                    session.thread_id, session.last_message_id or session.thread_id
-                )
-            except discord.HTTPException:
-                log.exception("catch-up failed for session %s", session.id)
-                continue
-            if count:
-                log.info("session %s: caught up on %s messages", session.id, count)
-        if not self._rearmed:
-            self._rearmed = True
-            await self.facilitation.rearm()
+            await self._catch_up(session)
         self.caught_up.set()
 
     async def close(self) -> None:
         """Stop timers and close the database after the gateway."""
         self.timers.shutdown()
+        if self._recovery is not None and not self._recovery.done():
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._recovery
         if self._themes is not None:
             await self._themes.close()
         await super().close()

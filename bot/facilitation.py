@@ -357,14 +357,18 @@ class Facilitation:
 
     async def rearm(self) -> None:
         """On start-up: schedule every running session; overdue steps advance at once."""
-        now = self._clock.now()
         for session in await self._store.active_sessions():
-            if session.status is SessionStatus.RUNNING and session.due_at is not None:
-                if session.due_at <= now:
-                    log.info("session %s overdue, advancing", session.id)
-                    await self.step_due(session.id, session.step_index)
-                    continue
-                self._arm(session)
+            await self.rearm_session(session)
+
+    async def rearm_session(self, session: Session) -> None:
+        """Arm one session's timers, or advance it now if its deadline passed meanwhile."""
+        if session.status is not SessionStatus.RUNNING or session.due_at is None:
+            return
+        if session.due_at <= self._clock.now():
+            log.info("session %s overdue, advancing", session.id)
+            await self.step_due(session.id, session.step_index)
+            return
+        self._arm(session)
 
     # -- facilitator controls ------------------------------------------------------------
 
