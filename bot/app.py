@@ -176,6 +176,10 @@ class CocreateBot(commands.Bot):
                     log.exception("re-arming session %s failed", session.id)
 
         sessions = await self.store.active_sessions()
+        active = {session.id for session in sessions}
+        # A session that ended just before a crash is no longer active but may still owe
+        # its summary.
+        sessions += [s for s in await self.store.sessions_owed() if s.id not in active]
         await asyncio.gather(*(recover(session) for session in sessions))
         if sessions:
             log.info("recovered %s active sessions", len(sessions))

@@ -36,6 +36,8 @@ from bot.domain.events import (
     StepExtended,
     StepStarted,
     VotingOpened,
+    decode_events,
+    encode_events,
 )
 from bot.domain.session import Phase, Refusal, Session, SessionRuleError, SessionStatus
 from bot.domain.summary import (
@@ -360,8 +362,24 @@ class Facilitation:
         for session in await self._store.active_sessions():
             await self.rearm_session(session)
 
+    async def resend_owed(self, session: Session) -> int:
+        """Post what a crash kept from the thread (at least once); how many batches."""
+        owed = await self._store.owed_announcements(session.id)
+        if not owed:
+            return 0
+        log.warning(
+            "session %s: re-sending %s announcements lost in a crash", session.id, len(owed)
+        )
+        lock = self._session_locks.setdefault(session.id, asyncio.Lock())
+        async with lock:
+            for _, encoded in owed:
+                await self._announce(session, decode_events(encoded))
+            await self._store.announced(session.id)
+        return len(owed)
+
     async def rearm_session(self, session: Session) -> None:
         """Arm one session's timers, or advance it now if its deadline passed meanwhile."""
+        await self.resend_owed(session)
         if session.status is not SessionStatus.RUNNING or session.due_at is None:
             return
         if session.due_at <= self._clock.now():
@@ -632,13 +650,18 @@ class Facilitation:
                 raise NoSessionError(session_id)
             result = change(session, self._clock.now())
             changed, events = await result if inspect.isawaitable(result) else result
-            saved = await self._store.save_session(changed)
+            # What the thread is owed is committed with the change, so a crash between
+            # the commit and the posts is made good at start-up (resend_owed).
+            owed = encode_events(events) if _worth_owing(events) else None
+            saved = await self._store.save_session(changed, owed)
             if saved is None:
                 # Another process moved the session since we loaded it.
                 raise SessionRuleError(Refusal.STALE)
             if _clock_of(saved) != _clock_of(session):
                 self._arm(saved)
             await self._announce(saved, events)
+            if owed:
+                await self._store.announced(session_id)
         if not saved.active:
             self._session_locks.pop(session_id, None)
         return saved
@@ -744,6 +767,12 @@ class Facilitation:
             await announcement
         except Exception:
             log.exception("posting to Discord failed")
+
+
+def _worth_owing(events: list[SessionEvent]) -> bool:
+    """Step changes and the end are owed; a lost reminder or pause notice is not worth
+    re-posting after the moment has passed."""
+    return any(isinstance(event, (StepEnded, StepStarted, SessionEnded)) for event in events)
 
 
 def _clock_of(session: Session) -> tuple[object, ...]:

@@ -43,9 +43,20 @@ class Store(Protocol):
 
     async def active_sessions(self) -> list[Session]: ...
 
-    async def save_session(self, session: Session) -> Session | None:
-        """Save if nobody saved since it was loaded (its version); else return None."""
+    async def save_session(
+        self, session: Session, owed: list[dict[str, object]] | None = None
+    ) -> Session | None:
+        """Save if nobody saved since it was loaded (its version); else return None.
+
+        ``owed`` (encoded events) is committed with it and kept until ``announced``.
+        """
         ...
+
+    async def owed_announcements(
+        self, session_id: int
+    ) -> list[tuple[int, list[dict[str, object]]]]: ...
+
+    async def announced(self, session_id: int) -> None: ...
 
     async def add_note(self, draft: NoteDraft) -> Note | None:
         """Insert; None when a note for the same message is already stored."""

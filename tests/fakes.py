@@ -371,6 +371,7 @@ class InMemoryStore:
 
     def __init__(self) -> None:
         self.sessions: dict[int, Session] = {}
+        self.outbox: dict[int, list[list[dict[str, object]]]] = {}
         self.note_rows: dict[int, Note] = {}
         self.comment_rows: dict[int, Comment] = {}
         self.rounds: dict[int, VoteRound] = {}
@@ -426,15 +427,29 @@ class InMemoryStore:
         """Every active session, oldest first."""
         return [s for _, s in sorted(self.sessions.items()) if s.active]
 
-    async def save_session(self, session: Session) -> Session | None:
+    async def save_session(
+        self, session: Session, owed: list[dict[str, object]] | None = None
+    ) -> Session | None:
         """Save if the version is unchanged; last_message_id never goes back."""
         stored = self.sessions.get(session.id)
         if stored is None or stored.version != session.version:
             return None
+        if owed:
+            self.outbox.setdefault(session.id, []).append(owed)
         last = max(stored.last_message_id or 0, session.last_message_id or 0) or None
         saved = replace(session, version=stored.version + 1, last_message_id=last)
         self.sessions[session.id] = saved
         return saved
+
+    async def owed_announcements(
+        self, session_id: int
+    ) -> list[tuple[int, list[dict[str, object]]]]:
+        """Owed announcements, oldest first."""
+        return list(enumerate(self.outbox.get(session_id, []), start=1))
+
+    async def announced(self, session_id: int) -> None:
+        """Forget what was owed."""
+        self.outbox.pop(session_id, None)
 
     async def mark_seen(self, session_id: int, message_id: int) -> None:
         """Remember the newest message handled."""

@@ -78,3 +78,49 @@ SessionEvent = (
     | VotingOpened
     | SessionEnded
 )
+
+
+_EVENT_TYPES: dict[str, type[SessionEvent]] = {
+    cls.__name__: cls
+    for cls in (
+        StepStarted,
+        StepEnded,
+        SessionPaused,
+        SessionResumed,
+        StepExtended,
+        ReminderDue,
+        VotingOpened,
+        SessionEnded,
+    )
+}
+
+
+def encode_events(events: list[SessionEvent]) -> list[dict[str, object]]:
+    """Events as plain data (times as ISO text, spans as seconds) for the outbox."""
+    encoded: list[dict[str, object]] = []
+    for event in events:
+        data: dict[str, object] = {"type": type(event).__name__}
+        for name, value in vars(event).items():
+            if isinstance(value, datetime):
+                data[name] = {"at": value.isoformat()}
+            elif isinstance(value, timedelta):
+                data[name] = {"seconds": value.total_seconds()}
+            else:
+                data[name] = value
+        encoded.append(data)
+    return encoded
+
+
+def decode_events(encoded: list[dict[str, object]]) -> list[SessionEvent]:
+    """The inverse of :func:`encode_events`."""
+    events: list[SessionEvent] = []
+    for data in encoded:
+        fields = dict(data)
+        cls = _EVENT_TYPES[str(fields.pop("type"))]
+        for name, value in list(fields.items()):
+            if isinstance(value, dict) and "at" in value:
+                fields[name] = datetime.fromisoformat(str(value["at"]))
+            elif isinstance(value, dict) and "seconds" in value:
+                fields[name] = timedelta(seconds=float(value["seconds"]))
+        events.append(cls(**fields))  # type: ignore[arg-type]
+    return events

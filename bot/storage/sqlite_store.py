@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft, NoteKind, NoteSource
@@ -186,8 +186,14 @@ class SqliteStore(VotesRepository, ThemesRepository):
         )
         return [_session_from_row(row) for row in rows]
 
-    async def save_session(self, session: Session) -> Session | None:
-        """Write the session if its version is unchanged since loading; else None."""
+    async def save_session(
+        self, session: Session, owed: list[dict[str, object]] | None = None
+    ) -> Session | None:
+        """Write the session if its version is unchanged since loading; else None.
+
+        ``owed``: announcements the change still has to post, stored in the same
+        transaction (see :meth:`owed_announcements`).
+        """
         values = _session_values(session)
         values["id"] = session.id
         values["version"] = session.version
@@ -204,7 +210,35 @@ class SqliteStore(VotesRepository, ThemesRepository):
             )
             if cursor.rowcount != 1:
                 return None
+            if owed:
+                await db.execute(
+                    "INSERT INTO outbox (session_id, events, created_at) VALUES (?, ?, ?)",
+                    (session.id, json.dumps(owed), to_time(datetime.now(UTC))),
+                )
         return await self.get_session(session.id)
+
+    async def owed_announcements(
+        self, session_id: int
+    ) -> list[tuple[int, list[dict[str, object]]]]:
+        """Announcements committed but not yet confirmed as posted, oldest first."""
+        rows = await self._all(
+            "SELECT id, events FROM outbox WHERE session_id = ? ORDER BY id", (session_id,)
+        )
+        return [(int(row[0]), json.loads(row[1])) for row in rows]
+
+    async def sessions_owed(self) -> list[Session]:
+        """Sessions (ended ones too) with announcements still owed."""
+        rows = await self._all(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions"
+            " WHERE id IN (SELECT session_id FROM outbox) ORDER BY id",
+            (),
+        )
+        return [_session_from_row(row) for row in rows]
+
+    async def announced(self, session_id: int) -> None:
+        """Every owed announcement of the session has been posted."""
+        async with self._write:
+            await self._db.execute("DELETE FROM outbox WHERE session_id = ?", (session_id,))
 
     async def mark_seen(self, session_id: int, message_id: int) -> None:
         """Remember the newest thread message handled (never moves backwards)."""
