@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiosqlite
 import discord
@@ -25,7 +26,6 @@ from bot.settings import Settings
 from bot.storage.db import connect
 from bot.storage.sqlite_store import SqliteStore
 from bot.template_files import load_templates
-from bot.themes import Embedder, best_embedder
 from bot.themes_service import ThemeService
 from bot.timers import SchedulerTimers
 from bot.ui.acks import AckPace
@@ -33,6 +33,9 @@ from bot.ui.announcer import DiscordAnnouncer
 from bot.ui.translator import PromptsTranslator
 from bot.ui.views import AddNoteView
 from bot.ui.voting import DYNAMIC_ITEMS
+
+if TYPE_CHECKING:
+    from bot.themes import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +106,11 @@ class CocreateBot(commands.Bot):
         path = Path(self.settings.storage.path)
         self._database = await connect(path)
         self._store = SqliteStore(self._database)
-        self._themes = ThemeService(self._store, self._embedder)
+        self._themes = ThemeService(
+            self._store,
+            self._embedder,
+            background=self.settings.themes.embedder != "lexical",
+        )
         retention = self.settings.facilitation.retention_days
 
         async def submit(interaction: discord.Interaction, value: str) -> None:
@@ -142,6 +149,8 @@ class CocreateBot(commands.Bot):
         log.info("cocreate is set up (database %s)", path)
 
     def _embedder(self) -> Embedder:
+        from bot.themes import best_embedder
+
         themes = self.settings.themes
         return best_embedder(themes.embedder, themes.model_path)
 

@@ -12,14 +12,17 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from functools import partial
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
 
 from bot.domain.board import Note
 from bot.domain.themes import Theme, ThemePlan, theme_name
 from bot.storage.sqlite_store import SqliteStore
-from bot.themes import Embedder, assign_to_themes, find_themes, theme_centroids
+
+if TYPE_CHECKING:  # numpy and the theme engine load on first use, not at start-up
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from bot.themes import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +40,12 @@ SAME_THEME = 0.85
 class ThemeService:
     """Groups a step's notes into themes for Facilitation.run_themes."""
 
-    def __init__(self, store: SqliteStore, embedder: Callable[[], Embedder]) -> None:
+    def __init__(
+        self, store: SqliteStore, embedder: Callable[[], Embedder], *, background: bool = True
+    ) -> None:
         self._store = store
+        # Word counting cannot cache vectors; then there is nothing to prepare per note.
+        self._background = background
         self._make_embedder = embedder
         self._embedder: Embedder | None = None
         self._loading = asyncio.Lock()
@@ -55,7 +62,7 @@ class ThemeService:
 
     def note_added(self, note: Note) -> None:
         """Embed a new note soon, in the background and in batches (never blocks)."""
-        if not note.text.strip():
+        if not self._background or not note.text.strip():
             return
         self._pending.append(note)
         if self._worker is None or self._worker.done():
@@ -86,6 +93,8 @@ class ThemeService:
 
     async def vectors(self, notes: Sequence[Note]) -> NDArray[np.float32]:
         """One row per note; cached per embedder so a note is embedded once."""
+        import numpy as np
+
         texts = [note.text for note in notes]
         embedder = await self.embedder()
         if not embedder.cacheable:
@@ -105,6 +114,8 @@ class ThemeService:
 
     async def plan(self, notes: Sequence[Note], kept: Sequence[Theme]) -> list[ThemePlan]:
         """Themes for the unpinned notes; clusters close to a corrected theme join it."""
+        from bot.themes import assign_to_themes, find_themes, theme_centroids
+
         usable = [note for note in notes if note.text.strip()]
         if not usable:
             return [ThemePlan(t.id, t.name, t.keywords, ()) for t in kept]
@@ -161,6 +172,8 @@ def _closest(
     centre: NDArray[np.float32], kept_centres: NDArray[np.float32], kept: Sequence[Theme]
 ) -> int | None:
     """The corrected theme this cluster is the same as, if any."""
+    import numpy as np
+
     if not kept:
         return None
     similarities = kept_centres @ centre

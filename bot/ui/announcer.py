@@ -17,7 +17,6 @@ from bot.domain.voting import VoteRound
 from bot.i18n import Catalog
 from bot.ports import ThreadRef
 from bot.render import text
-from bot.render.board_image import BoardPicture
 from bot.ui.pictures import board_groups, local_date, render_files
 from bot.ui.replies import NO_PINGS
 from bot.ui.voting import TakeButton, VoteButton
@@ -145,6 +144,8 @@ class DiscordAnnouncer:
                 ),
             )
         votes = {item.note.id: item.votes for item in summary.ranking}
+        from bot.render.board_image import BoardPicture
+
         picture = BoardPicture(
             title=session.topic,
             subtitle=self._subtitle(session, text.step_name(self._catalog, loc, summary.step_kind)),
@@ -210,6 +211,8 @@ class DiscordAnnouncer:
     ) -> list[discord.File]:
         loc = session.locale
         votes = {item.note.id: item.votes for item in summary.top_ideas}
+        from bot.render.board_image import BoardPicture
+
         picture = BoardPicture(
             title=session.topic,
             subtitle=self._subtitle(session, self._catalog.t(loc, "common.board.whole")),

@@ -6,6 +6,7 @@ import asyncio
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import discord
@@ -13,7 +14,9 @@ import discord
 from bot.domain.board import Note
 from bot.domain.summary import ThemeGroup
 from bot.i18n import Catalog
-from bot.render.board_image import BoardGroup, BoardNote, BoardPicture, render_board
+
+if TYPE_CHECKING:  # Pillow loads with the first picture, not at start-up
+    from bot.render.board_image import BoardGroup, BoardNote, BoardPicture
 from bot.render.text import one_line
 
 
@@ -31,6 +34,8 @@ def board_groups(
     votes: dict[int, int] | None = None,
 ) -> tuple[BoardGroup, ...]:
     """Themes (and the notes in none) as picture groups; votes shown where given."""
+    from bot.render.board_image import BoardGroup, BoardNote
+
     counts = votes or {}
 
     def card(note: Note) -> BoardNote:
@@ -50,6 +55,8 @@ async def render_files(
     picture: BoardPicture, name: str, max_bytes: int = 8 * 1024 * 1024
 ) -> list[discord.File]:
     """PNG pages as Discord files; rendering runs in a worker thread."""
+    from bot.render.board_image import render_board
+
     pages = await asyncio.to_thread(render_board, picture, max_bytes=max_bytes, max_pages=MAX_PAGES)
     return [
         discord.File(io.BytesIO(page.png), filename=f"{name}-{number}.png")
