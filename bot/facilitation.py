@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -161,9 +160,10 @@ class Facilitation:
         self._defaults = defaults
         self._theme_finder = theme_finder
         self._session_locks: dict[int, asyncio.Lock] = {}
-        self._thread_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        # Notes being stored, by message id, so a reply can wait for the note it answers.
+        self._in_flight: dict[int, asyncio.Future[None]] = {}
+        # Active sessions by thread, kept in step with every save.
+        self._live: dict[int, Session] = {}
         # Rounds closed by the transition being announced (read under the session lock).
         self._just_closed: dict[int, VoteRound] = {}
         self._start_lock = asyncio.Lock()
@@ -213,6 +213,7 @@ class Facilitation:
                 now=self._clock.now(),
             )
             session = await self._store.create_session(draft)
+            self._remember(session)
         log.info("session %s started in thread %s", session.id, session.thread_id)
         self._arm(session)
         await self._say(self._announcer.welcome(session, self._defaults.retention_days))
@@ -284,17 +285,20 @@ class Facilitation:
     ) -> MessageOutcome:
         """A human message in a thread: a note, a comment, an aside or nothing.
 
-        Messages of one thread are handled one at a time, in arrival order, so a quick
-        reply finds the note it answers already stored.
+        Messages are handled side by side (their notes are committed together); a quick
+        reply waits only for the note it answers, if that is still being stored.
         """
-        async with self._thread_locks.setdefault(thread_id, asyncio.Lock()):
-            session = await self._store.session_by_thread(thread_id)
-            if session is None or not session.active:
-                return MessageOutcome(MessageKind.EMPTY, stored=False)
-            note_id = await self._store.note_id_for_message(reply_to) if reply_to else None
-            kind = classify_message(text, bool(attachments), note_id is not None)
-            stored = False
-            if kind is MessageKind.NOTE:
+        session = await self._live_session(thread_id)
+        if session is None:
+            return MessageOutcome(MessageKind.EMPTY, stored=False)
+        if reply_to is not None and reply_to in self._in_flight:
+            await asyncio.shield(self._in_flight[reply_to])
+        note_id = await self._store.note_id_for_message(reply_to) if reply_to else None
+        kind = classify_message(text, bool(attachments), note_id is not None)
+        if kind is MessageKind.NOTE:
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._in_flight[message_id] = done
+            try:
                 note = await self._store.add_note(
                     NoteDraft(
                         session_id=session.id,
@@ -309,26 +313,42 @@ class Facilitation:
                         kind=detect_kind(text),
                     )
                 )
-                stored = note is not None
-                if note is not None:
-                    self._prepare(note)
-            elif kind is MessageKind.COMMENT and note_id is not None:
-                stored = (
-                    await self._store.add_comment(
-                        CommentDraft(
-                            note_id=note_id,
-                            author_id=author_id,
-                            author_name=author_name,
-                            text=note_text(text),
-                            created_at=created_at,
-                            message_id=message_id,
-                        )
-                    )
-                    is not None
+            finally:
+                done.set_result(None)
+                del self._in_flight[message_id]
+            if note is not None:
+                self._prepare(note)
+            return MessageOutcome(kind, stored=note is not None, session=session)
+        if kind is MessageKind.COMMENT and note_id is not None:
+            comment = await self._store.add_comment(
+                CommentDraft(
+                    note_id=note_id,
+                    author_id=author_id,
+                    author_name=author_name,
+                    text=note_text(text),
+                    created_at=created_at,
+                    message_id=message_id,
                 )
-            else:
-                await self._store.mark_seen(session.id, message_id)
-            return MessageOutcome(kind, stored=stored, session=session)
+            )
+            return MessageOutcome(kind, stored=comment is not None, session=session)
+        await self._store.mark_seen(session.id, message_id)
+        return MessageOutcome(kind, stored=False, session=session)
+
+    async def _live_session(self, thread_id: int) -> Session | None:
+        """The active session of a thread, from memory when known (every message asks)."""
+        if thread_id in self._live:
+            return self._live[thread_id]
+        session = await self._store.session_by_thread(thread_id)
+        if session is None or not session.active:
+            return None
+        self._live[thread_id] = session
+        return session
+
+    def _remember(self, session: Session) -> None:
+        if session.active:
+            self._live[session.thread_id] = session
+        else:
+            self._live.pop(session.thread_id, None)
 
     def _prepare(self, note: Note) -> None:
         if self._theme_finder is not None:
@@ -656,7 +676,9 @@ class Facilitation:
             saved = await self._store.save_session(changed, owed)
             if saved is None:
                 # Another process moved the session since we loaded it.
+                self._live.pop(session.thread_id, None)
                 raise SessionRuleError(Refusal.STALE)
+            self._remember(saved)
             if _clock_of(saved) != _clock_of(session):
                 self._arm(saved)
             await self._announce(saved, events)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import aiosqlite
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft, NoteKind, NoteSource
 from bot.domain.session import Phase, Session, SessionStatus
@@ -130,6 +133,11 @@ def _step_from_json(data: dict[str, Any]) -> StepPlan:
 class SqliteStore(VotesRepository, ThemesRepository):
     """Sessions, notes, comments, votes and themes in one SQLite file."""
 
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        super().__init__(connection)
+        self._note_queue: list[tuple[NoteDraft, asyncio.Future[Note | None]]] = []
+        self._note_flusher: asyncio.Task[None] | None = None
+
     # -- sessions -----------------------------------------------------------------------
 
     async def create_session(self, session: Session) -> Session:
@@ -252,48 +260,70 @@ class SqliteStore(VotesRepository, ThemesRepository):
     # -- notes and comments ---------------------------------------------------------------
 
     async def add_note(self, draft: NoteDraft) -> Note | None:
-        """Insert a note; None when the same message was stored before (catch-up)."""
+        """Insert a note; None when the same message was stored before (catch-up).
+
+        Notes that arrive together are committed together (a group commit): each caller
+        still gets its answer only after the transaction holding its note committed.
+        """
+        future: asyncio.Future[Note | None] = asyncio.get_running_loop().create_future()
+        self._note_queue.append((draft, future))
+        if self._note_flusher is None or self._note_flusher.done():
+            self._note_flusher = asyncio.create_task(self._flush_notes())
+        return await future
+
+    async def _flush_notes(self) -> None:
+        await asyncio.sleep(0)  # let notes that arrive in the same moment join the batch
+        while self._note_queue:
+            batch, self._note_queue = self._note_queue, []
+            try:
+                notes = await self._insert_notes([draft for draft, _ in batch])
+            except Exception as error:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), note in zip(batch, notes, strict=True):
+                if not future.done():
+                    future.set_result(note)
+
+    async def _insert_notes(self, drafts: list[NoteDraft]) -> list[Note | None]:
+        stored: list[Note | None] = []
+        newest: dict[int, int] = {}
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO notes (session_id, step_index, author_id, author_name,"
-                " text, attachments, source, message_id, created_at, kind)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    draft.session_id,
-                    draft.step_index,
-                    draft.author_id,
-                    draft.author_name,
-                    draft.text,
-                    json.dumps(list(draft.attachments)),
-                    draft.source.value,
-                    draft.message_id,
-                    to_time(draft.created_at),
-                    draft.kind.value,
-                ),
-            )
-            inserted = cursor.rowcount == 1
-            note_id = cursor.lastrowid
-            if draft.message_id is not None:
+            for draft in drafts:
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO notes (session_id, step_index, author_id,"
+                    " author_name, text, attachments, source, message_id, created_at, kind)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        draft.session_id,
+                        draft.step_index,
+                        draft.author_id,
+                        draft.author_name,
+                        draft.text,
+                        json.dumps(list(draft.attachments)),
+                        draft.source.value,
+                        draft.message_id,
+                        to_time(draft.created_at),
+                        draft.kind.value,
+                    ),
+                )
+                note_id = cursor.lastrowid
+                if cursor.rowcount != 1 or note_id is None:
+                    stored.append(None)
+                else:
+                    stored.append(Note(**vars(draft), id=note_id))
+                if draft.message_id is not None:
+                    newest[draft.session_id] = max(
+                        newest.get(draft.session_id, 0), draft.message_id
+                    )
+            for session_id, message_id in newest.items():
                 await db.execute(
                     "UPDATE sessions SET last_message_id = ?"
                     " WHERE id = ? AND COALESCE(last_message_id, 0) < ?",
-                    (draft.message_id, draft.session_id, draft.message_id),
+                    (message_id, session_id, message_id),
                 )
-        if not inserted or note_id is None:
-            return None
-        return Note(
-            id=note_id,
-            session_id=draft.session_id,
-            step_index=draft.step_index,
-            author_id=draft.author_id,
-            author_name=draft.author_name,
-            text=draft.text,
-            source=draft.source,
-            created_at=draft.created_at,
-            attachments=draft.attachments,
-            message_id=draft.message_id,
-            kind=draft.kind,
-        )
+        return stored
 
     async def add_comment(self, draft: CommentDraft) -> Comment | None:
         """Insert a comment on a note; None for a message stored before."""
