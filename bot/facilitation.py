@@ -392,8 +392,8 @@ class Facilitation:
         )
         lock = self._session_locks.setdefault(session.id, asyncio.Lock())
         async with lock:
-            for _, encoded in owed:
-                await self._announce(session, decode_events(encoded))
+            events = [event for _, encoded in owed for event in decode_events(encoded)]
+            await self._announce(session, events, owed=True)
             await self._store.announced(session.id)
         return len(owed)
 
@@ -681,9 +681,7 @@ class Facilitation:
             self._remember(saved)
             if _clock_of(saved) != _clock_of(session):
                 self._arm(saved)
-            await self._announce(saved, events)
-            if owed:
-                await self._store.announced(session_id)
+            await self._announce(saved, events, owed=bool(owed))
         if not saved.active:
             self._session_locks.pop(session_id, None)
         return saved
@@ -697,34 +695,41 @@ class Facilitation:
         if reminder_at is not None:
             self._timers.arm_reminder(session.id, session.step_index, reminder_at)
 
-    async def _announce(self, session: Session, events: list[SessionEvent]) -> None:
+    async def _announce(
+        self, session: Session, events: list[SessionEvent], *, owed: bool = False
+    ) -> None:
+        """Post each event; with ``owed``, tick it off the outbox as soon as it is out, so a
+        crash repeats at most the one event it interrupted."""
         for event in events:
-            match event:
-                case StepStarted(again=again):
-                    await self._say(self._announcer.step_started(session, again))
-                    if session.current_step.themes and session.step_index > 0 and not again:
-                        await self._say(self.show_themes(session, session.step_index - 1, False))
-                case StepEnded(step_index=index):
-                    await self._say(
-                        self._announcer.step_summary(
-                            session, await self._step_summary(session, index)
-                        )
-                    )
-                case VotingOpened():
-                    vote = await self._store.open_round_of(session.id)
-                    if vote is not None:
-                        await self._post_vote(session, vote)
-                case ReminderDue():
-                    await self._say(self._announcer.reminder(session))
-                case SessionPaused():
-                    await self._say(self._announcer.paused(session))
-                case SessionResumed():
-                    await self._say(self._announcer.resumed(session))
-                case StepExtended(added=added):
-                    await self._say(self._announcer.extended(session, added))
-                case SessionEnded():
-                    overall = await self._session_summary(session)
-                    await self._say(self._announcer.session_summary(session, overall))
+            await self._announce_one(session, event)
+            if owed:
+                await self._store.announced_one(session.id)
+
+    async def _announce_one(self, session: Session, event: SessionEvent) -> None:
+        match event:
+            case StepStarted(again=again):
+                await self._say(self._announcer.step_started(session, again))
+                if session.current_step.themes and session.step_index > 0 and not again:
+                    await self._say(self.show_themes(session, session.step_index - 1, False))
+            case StepEnded(step_index=index):
+                await self._say(
+                    self._announcer.step_summary(session, await self._step_summary(session, index))
+                )
+            case VotingOpened():
+                vote = await self._store.open_round_of(session.id)
+                if vote is not None:
+                    await self._post_vote(session, vote)
+            case ReminderDue():
+                await self._say(self._announcer.reminder(session))
+            case SessionPaused():
+                await self._say(self._announcer.paused(session))
+            case SessionResumed():
+                await self._say(self._announcer.resumed(session))
+            case StepExtended(added=added):
+                await self._say(self._announcer.extended(session, added))
+            case SessionEnded():
+                overall = await self._session_summary(session)
+                await self._say(self._announcer.session_summary(session, overall))
 
     async def _post_vote(self, session: Session, vote: VoteRound) -> None:
         try:

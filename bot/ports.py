@@ -56,6 +56,10 @@ class Store(Protocol):
         self, session_id: int
     ) -> list[tuple[int, list[dict[str, object]]]]: ...
 
+    async def announced_one(self, session_id: int) -> None:
+        """The oldest owed announcement was posted (progress, event by event)."""
+        ...
+
     async def announced(self, session_id: int) -> None: ...
 
     async def add_note(self, draft: NoteDraft) -> Note | None:

@@ -435,7 +435,7 @@ class InMemoryStore:
         if stored is None or stored.version != session.version:
             return None
         if owed:
-            self.outbox.setdefault(session.id, []).append(owed)
+            self.outbox.setdefault(session.id, []).extend([event] for event in owed)
         last = max(stored.last_message_id or 0, session.last_message_id or 0) or None
         saved = replace(session, version=stored.version + 1, last_message_id=last)
         self.sessions[session.id] = saved
@@ -446,6 +446,12 @@ class InMemoryStore:
     ) -> list[tuple[int, list[dict[str, object]]]]:
         """Owed announcements, oldest first."""
         return list(enumerate(self.outbox.get(session_id, []), start=1))
+
+    async def announced_one(self, session_id: int) -> None:
+        """Forget the oldest owed announcement."""
+        owed = self.outbox.get(session_id)
+        if owed:
+            owed.pop(0)
 
     async def announced(self, session_id: int) -> None:
         """Forget what was owed."""

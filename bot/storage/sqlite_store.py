@@ -219,9 +219,13 @@ class SqliteStore(VotesRepository, ThemesRepository):
             if cursor.rowcount != 1:
                 return None
             if owed:
-                await db.execute(
+                # One row per event, so progress can be recorded event by event.
+                await db.executemany(
                     "INSERT INTO outbox (session_id, events, created_at) VALUES (?, ?, ?)",
-                    (session.id, json.dumps(owed), to_time(datetime.now(UTC))),
+                    [
+                        (session.id, json.dumps([event]), to_time(datetime.now(UTC)))
+                        for event in owed
+                    ],
                 )
         return await self.get_session(session.id)
 
@@ -242,6 +246,14 @@ class SqliteStore(VotesRepository, ThemesRepository):
             (),
         )
         return [_session_from_row(row) for row in rows]
+
+    async def announced_one(self, session_id: int) -> None:
+        """The oldest owed announcement of the session has been posted."""
+        async with self._write:
+            await self._db.execute(
+                "DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE session_id = ?)",
+                (session_id,),
+            )
 
     async def announced(self, session_id: int) -> None:
         """Every owed announcement of the session has been posted."""

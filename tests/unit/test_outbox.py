@@ -109,3 +109,37 @@ async def test_nothing_is_owed_after_a_clean_transition(store: Store) -> None:
     await facilitation.next_step(session.id)
     await facilitation.pause(session.id)
     assert await store.owed_announcements(session.id) == []
+
+
+class DiesOnPrompt(RecordingAnnouncer):
+    """Posts the step summary, then dies while posting the next step's prompt."""
+
+    async def step_started(self, session, again):  # type: ignore[no-untyped-def]
+        if session.step_index == 1:
+            raise Killed
+        await super().step_started(session, again)
+
+
+async def test_only_the_interrupted_announcement_is_repeated(store: Store) -> None:
+    clock = FakeClock()
+    dying = DiesOnPrompt()
+    before = _facilitation(store, dying, clock)
+    session = await before.start_session(
+        guild_id=1,
+        channel_id=2,
+        facilitator_id=3,
+        topic="Onderwerp",
+        locale="nl",
+        template_key="classic",
+    )
+    clock.advance(timedelta(minutes=15))
+    with pytest.raises(Killed):
+        await before.step_due(session.id, 0)
+    assert len(dying.of("step_summary")) == 1  # the summary made it out before the crash
+
+    announcer = RecordingAnnouncer()
+    moved = await store.get_session(session.id)
+    assert moved is not None
+    await _facilitation(store, announcer, clock).rearm_session(moved)
+    assert "step_summary" not in announcer.names()  # not posted twice
+    assert announcer.of("step_started")  # the prompt that was lost is posted now
