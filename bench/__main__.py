@@ -101,29 +101,30 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def code_version() -> str:
-    """The commit measured (read-only git), with a mark if bot/ has local changes."""
+def _git(*args: str) -> str:
     root = Path(__file__).resolve().parent.parent
+    return subprocess.run(  # noqa: S603 - fixed argv, no shell
+        ["git", *args],  # noqa: S607 - git from PATH, read-only commands
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout.strip()
+
+
+def code_version() -> tuple[str, str]:
+    """(the commit measured, a fingerprint of bot/: its tree plus local changes), by
+    read-only git; the fingerprint tells whether the bot changed during a run."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "bot"],  # noqa: S607
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
+        commit = _git("rev-parse", "--short", "HEAD")
+        tree = _git("rev-parse", "--short", "HEAD:bot")
+        dirty = _git("status", "--porcelain", "--", "bot")
+        diff = _git("diff", "HEAD", "--", "bot") if dirty else ""
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{commit}{' + local changes in bot/' if dirty else ''}"
+        return "unknown", "unknown"
+    label = f"{commit}{' + local changes in bot/' if dirty else ''}"
+    return label, f"{tree}:{hash(dirty + diff)}"
 
 
 def report(rows: list[Row], notes: list[str], quick: bool, version: str) -> str:
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
 
-    version = code_version()
+    version, fingerprint = code_version()
     rows: list[Row] = []
     notes: list[str] = []
     for name in names:
@@ -181,8 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name} done in {seconds:.0f} s", file=sys.stderr, flush=True)
         rows += result
 
-    if code_version() != version:
-        notes.append(f"the code changed during the run (now {code_version()})")
+    now, changed = code_version()
+    if changed != fingerprint:
+        notes.append(f"bot/ changed during the run (now {now}): figures may mix versions")
     text = report(rows, notes, args.quick, version)
     print(table(rows))
     args.out.write_text(text, encoding="utf-8")

@@ -206,6 +206,10 @@ class CocreateBot(commands.Bot):
         if count:
             log.info("session %s: caught up on %s messages", session.id, count)
 
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands here: skip commands.Bot's per-message command parsing (the
+        notes cog listens for messages itself)."""
+
     async def on_ready(self) -> None:
         """Read what arrived between the start-up catch-up and the gateway (again, safely:
         storing is idempotent); the first time, also wait for the start-up recovery."""

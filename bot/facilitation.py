@@ -234,12 +234,12 @@ class Facilitation:
     async def status(self, channel_id: int) -> SessionStatusView:
         """Where the session in this thread or channel stands."""
         session = await self.find_session(channel_id)
-        notes = await self._store.notes(session.id, session.step_index)
+        note_count, author_count = await self._store.step_counts(session.id, session.step_index)
         return SessionStatusView(
             session=session,
             time_left=session.time_left(self._clock.now()),
-            note_count=len(notes),
-            author_count=len({note.author_id for note in notes}),
+            note_count=note_count,
+            author_count=author_count,
         )
 
     # -- notes -------------------------------------------------------------------------

@@ -84,6 +84,10 @@ class Store(Protocol):
 
     async def note(self, note_id: int) -> Note | None: ...
 
+    async def step_counts(self, session_id: int, step_index: int) -> tuple[int, int]:
+        """(notes, people) of one step."""
+        ...
+
     async def comment_counts(self, session_id: int) -> dict[int, int]: ...
 
     async def mark_seen(self, session_id: int, message_id: int) -> None:

@@ -129,21 +129,28 @@ class ThemeService:
             [note.text for note in free],
             vectors[[row[note.id] for note in free]] if free else vectors[:0],
         )
-        # Centroids of corrected themes, in the same (centred) space as the new ones.
+        # Centroids of corrected themes, in the same (centred) space as the new ones (only
+        # when there are any: over 10,000 vectors this is work worth skipping).
         kept_rows = [[row[i] for i in theme.note_ids if i in row] for theme in kept]
-        kept_centres = theme_centroids(vectors, kept_rows, center=found.center)
+        kept_centres = (
+            await asyncio.to_thread(theme_centroids, vectors, kept_rows, center=found.center)
+            if kept
+            else None
+        )
         joins: dict[int, list[int]] = {theme.id: [] for theme in kept}
         plans: list[ThemePlan] = []
         for cluster in found.themes:
             keywords = tuple(cluster.keywords)
-            match = _closest(cluster.centroid, kept_centres, kept)
+            match = (
+                _closest(cluster.centroid, kept_centres, kept) if kept_centres is not None else None
+            )
             if match is not None:
                 joins[match].extend(cluster.note_ids)
             else:
                 plans.append(
                     ThemePlan(None, theme_name(keywords), keywords, tuple(cluster.note_ids))
                 )
-        if kept and found.other:
+        if kept_centres is not None and found.other:
             # A note that fits no new theme may still belong with a corrected one.
             labels, _ = assign_to_themes(
                 vectors[[row[i] for i in found.other]],

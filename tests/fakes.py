@@ -447,6 +447,11 @@ class InMemoryStore:
         """Owed announcements, oldest first."""
         return list(enumerate(self.outbox.get(session_id, []), start=1))
 
+    async def step_counts(self, session_id: int, step_index: int) -> tuple[int, int]:
+        """(notes, people) of one step."""
+        notes = await self.notes(session_id, step_index)
+        return len(notes), len({note.author_id for note in notes})
+
     async def announced_one(self, session_id: int) -> None:
         """Forget the oldest owed announcement."""
         owed = self.outbox.get(session_id)

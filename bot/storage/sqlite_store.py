@@ -430,6 +430,15 @@ class SqliteStore(VotesRepository, ThemesRepository):
             )
         return [_note_from_row(row) for row in rows]
 
+    async def step_counts(self, session_id: int, step_index: int) -> tuple[int, int]:
+        """How many notes a step has and from how many people (without loading them)."""
+        row = await self._one(
+            "SELECT COUNT(*), COUNT(DISTINCT author_id) FROM notes"
+            " WHERE session_id = ? AND step_index = ?",
+            (session_id, step_index),
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
     async def note(self, note_id: int) -> Note | None:
         """One note by id."""
         row = await self._one(f"SELECT {_NOTE_COLUMNS} FROM notes WHERE id = ?", (note_id,))
