@@ -478,7 +478,9 @@ class Facilitation:
         vote = await self._store.get_round(round_id)
         if vote is None:
             raise VoteRefusedError("unknown_round")
-        notes = {note.id: note for note in await self._store.notes(vote.session_id)}
+        # Only the round's step: a click must not load a whole session's board.
+        in_step = await self._store.notes(vote.session_id, vote.step_index)
+        notes = {note.id: note for note in in_step}
         allocation = await self._store.allocation(round_id, voter_id)
         options = tuple(notes[i] for i in vote.options if i in notes)
         return Ballot(vote, options, allocation)

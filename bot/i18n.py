@@ -82,10 +82,6 @@ class Catalog:
             return table[key]
         return self._sentences[self.default][key]
 
-    def has(self, key: str) -> bool:
-        """Whether the default locale knows this key."""
-        return key in self._sentences[self.default]
-
     def t(self, locale: str, key: str, **values: object) -> str:
         """The sentence for ``key`` in ``locale``, with its placeholders filled."""
         return self.raw(locale, key).format(**values)

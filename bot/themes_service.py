@@ -86,11 +86,6 @@ class ThemeService:
                 await self._worker
         self._pending.clear()
 
-    async def drain(self) -> None:
-        """Wait until every note handed to :meth:`note_added` is embedded (tests, bench)."""
-        while self._worker is not None and not self._worker.done():
-            await self._worker
-
     async def vectors(self, notes: Sequence[Note]) -> NDArray[np.float32]:
         """One row per note; cached per embedder so a note is embedded once."""
         import numpy as np

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.domain.voting import BallotRefusal
+from bot.domain.voting import BallotError, RoundStatus
 from bot.facilitation import Ballot, Facilitation, VoteRefusedError
 from bot.i18n import Catalog
 from bot.render import text
@@ -112,7 +112,7 @@ async def _show(interaction: discord.Interaction, round_id: int, page: int, *, f
     except VoteRefusedError:
         await reply(interaction, sentences.t(locale, "vote.ballot.gone"))
         return
-    if ballot.round.status.value != "open":
+    if ballot.round.status is not RoundStatus.OPEN:
         await reply(interaction, sentences.t(locale, "vote.ballot.closed"))
         return
     await _respond(interaction, sentences, locale, ballot, page, fresh=fresh)
@@ -199,11 +199,9 @@ class BallotSelect(
         except VoteRefusedError:
             await reply(interaction, sentences.t(locale, "vote.ballot.gone"))
             return
-        except Exception as error:
-            if getattr(error, "refusal", None) is BallotRefusal.CLOSED:
-                await reply(interaction, sentences.t(locale, "vote.ballot.closed"))
-                return
-            raise
+        except BallotError:  # cast_votes raises only for a round that closed meanwhile
+            await reply(interaction, sentences.t(locale, "vote.ballot.closed"))
+            return
         await _respond(interaction, sentences, locale, ballot, self.page, fresh=False)
 
 
