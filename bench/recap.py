@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.harness import LagMonitor
 from bot.domain.board import NoteDraft, NoteSource
 from bot.domain.session import Session
 from bot.domain.summary import participation, summarise_step, theme_groups
@@ -43,29 +44,6 @@ from bot.ui.pictures import MAX_PAGES, board_groups
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "library_notes.toml"
 NAMES = ["Anouk", "Sem", "Fatima", "Joris", "Lotte", "Bram", "Yusuf", "Emma", "Noor", "Daan"]
-
-
-class LagMonitor:
-    """Samples how late a 5 ms tick wakes up; the worst is the loop's longest block."""
-
-    def __init__(self) -> None:
-        self.worst = 0.0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            start = loop.time()
-            await asyncio.sleep(0.005)
-            self.worst = max(self.worst, loop.time() - start - 0.005)
-
-    def __enter__(self) -> LagMonitor:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
 
 
 async def prepare(

@@ -23,6 +23,7 @@ import tomllib
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -186,9 +187,7 @@ def scale(vectors: npt.NDArray[np.float32], notes: Sequence[Note], sizes: Sequen
     print("notes   time    peak traced   RSS growth   n x n float64 would be   themes  ARI")
     for n in sizes:
         vecs, syn_texts, syn_gold = synthetic(vectors, texts, gold, n)
-        result, took, peak, rss = measure(
-            lambda vecs=vecs, syn_texts=syn_texts, n=n: find_themes(range(n), syn_texts, vecs)
-        )
+        result, took, peak, rss = measure(partial(find_themes, range(n), syn_texts, vecs))
         a_with, _ = ari_scores(syn_gold, labels_of(result, n))
         print(
             f"{n:>6}  {took:>5.2f} s  {peak / 2**20:>8.1f} MiB  {rss / 2**20:>8.1f} MiB  "

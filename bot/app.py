@@ -20,6 +20,7 @@ from bot.cogs.session import SessionCog
 from bot.domain.session import Session
 from bot.endpoints import point_discord_at
 from bot.facilitation import Facilitation, SessionDefaults
+from bot.heap import freeze_long_lived
 from bot.i18n import Catalog, catalog
 from bot.ports import Clock, ThemeFinder
 from bot.settings import Settings
@@ -88,6 +89,7 @@ class CocreateBot(commands.Bot):
         self.theme_finder = theme_finder
         self._ack_pace = ack_pace
         self._themes: ThemeService | None = None
+        self._notes: NotesCog | None = None
 
     @property
     def facilitation(self) -> Facilitation:
@@ -134,7 +136,7 @@ class CocreateBot(commands.Bot):
             ),
             theme_finder=self.theme_finder or self._themes,
         )
-        notes = NotesCog(self, self._facilitation, self.catalog, self._ack_pace)
+        self._notes = notes = NotesCog(self, self._facilitation, self.catalog, self._ack_pace)
         await self.add_cog(notes)
         await self.add_cog(SessionCog(self._facilitation, self.catalog, self.settings))
         await self.add_cog(BoardCog(self._facilitation, self.catalog, self.settings))
@@ -145,6 +147,7 @@ class CocreateBot(commands.Bot):
         self.timers.start()
         if self._sync:
             await self.sync_commands()
+        freeze_long_lived(collect_first=True)
         self._recovery = asyncio.create_task(self._recover())
         log.info("cocreate is set up (database %s)", path)
 
@@ -194,8 +197,8 @@ class CocreateBot(commands.Bot):
             log.info("recovered %s active sessions", len(sessions))
 
     async def _catch_up(self, session: Session) -> None:
-        notes = self.get_cog("NotesCog")
-        assert isinstance(notes, NotesCog)
+        notes = self._notes
+        assert notes is not None, "setup_hook has not run"
         try:
             count = await notes.catch_up(
                 session.thread_id, session.last_message_id or session.thread_id
@@ -207,8 +210,11 @@ class CocreateBot(commands.Bot):
             log.info("session %s: caught up on %s messages", session.id, count)
 
     async def on_message(self, message: discord.Message) -> None:
-        """No prefix commands here: skip commands.Bot's per-message command parsing (the
-        notes cog listens for messages itself)."""
+        """Thread messages go straight to the notes cog: no prefix commands here, so
+        commands.Bot's per-message parsing is skipped, and a cog listener would cost a
+        second task per message (bench/ingest.py)."""
+        if self._notes is not None:
+            await self._notes.on_message(message)
 
     async def on_ready(self) -> None:
         """Read what arrived between the start-up catch-up and the gateway (again, safely:

@@ -160,8 +160,9 @@ class Facilitation:
         self._defaults = defaults
         self._theme_finder = theme_finder
         self._session_locks: dict[int, asyncio.Lock] = {}
-        # Notes being stored, by message id, so a reply can wait for the note it answers.
-        self._in_flight: dict[int, asyncio.Future[None]] = {}
+        # Notes being stored, by message id, so a reply can wait for the note it answers
+        # (the future is made by the first reply that waits).
+        self._in_flight: dict[int, asyncio.Future[None] | None] = {}
         # Active sessions by thread, kept in step with every save.
         self._live: dict[int, Session] = {}
         # Rounds closed by the transition being announced (read under the session lock).
@@ -292,12 +293,14 @@ class Facilitation:
         if session is None:
             return MessageOutcome(MessageKind.EMPTY, stored=False)
         if reply_to is not None and reply_to in self._in_flight:
-            await asyncio.shield(self._in_flight[reply_to])
+            waiter = self._in_flight[reply_to]
+            if waiter is None:  # made only when someone waits: most notes get no reply
+                waiter = self._in_flight[reply_to] = asyncio.get_running_loop().create_future()
+            await asyncio.shield(waiter)
         note_id = await self._store.note_id_for_message(reply_to) if reply_to else None
         kind = classify_message(text, bool(attachments), note_id is not None)
         if kind is MessageKind.NOTE:
-            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._in_flight[message_id] = done
+            self._in_flight[message_id] = None
             try:
                 note = await self._store.add_note(
                     NoteDraft(
@@ -314,8 +317,9 @@ class Facilitation:
                     )
                 )
             finally:
-                done.set_result(None)
-                del self._in_flight[message_id]
+                waiter = self._in_flight.pop(message_id, None)
+                if waiter is not None:
+                    waiter.set_result(None)
             if note is not None:
                 self._prepare(note)
             return MessageOutcome(kind, stored=note is not None, session=session)

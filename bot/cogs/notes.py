@@ -95,9 +95,9 @@ class NotesCog(commands.Cog):
 
     # -- thread messages ------------------------------------------------------------------
 
-    @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Every human message in a session thread becomes a note or a comment."""
+        """Every human message in a session thread becomes a note or a comment (called by
+        the bot's own ``on_message``)."""
         if message.author.bot or message.guild is None:
             return
         # Not "is a Thread": an archived thread that is not cached arrives as a partial

@@ -30,6 +30,12 @@ _NOTE_COLUMNS = (
 )
 
 
+# Notes per INSERT statement: 10 values each, well under SQLite's 32,766 variables.
+_INSERT_CHUNK = 500
+
+# Rows converted per hop when reading many notes.
+_FETCH_PAGE = 1000
+
 # Columns save_session does not overwrite: the key, the version check, the monotonic id.
 _NOT_ASSIGNED = ("id", "version", "last_message_id")
 
@@ -81,6 +87,21 @@ def _note_from_row(row: sqlite3.Row) -> Note:
         created_at=required_time(row["created_at"]),
         edited_at=parse_time(row["edited_at"]),
         kind=NoteKind(row["kind"]),
+    )
+
+
+def _note_values(draft: NoteDraft) -> tuple[object, ...]:
+    return (
+        draft.session_id,
+        draft.step_index,
+        draft.author_id,
+        draft.author_name,
+        draft.text,
+        json.dumps(list(draft.attachments)),
+        draft.source.value,
+        draft.message_id,
+        to_time(draft.created_at),
+        draft.kind.value,
     )
 
 
@@ -299,32 +320,32 @@ class SqliteStore(VotesRepository, ThemesRepository):
                     future.set_result(note)
 
     async def _insert_notes(self, drafts: list[NoteDraft]) -> list[Note | None]:
-        stored: list[Note | None] = []
+        # One multi-row INSERT per chunk: a statement per note would cost a hop to the
+        # SQLite thread each, which is what capped ingest (bench/ingest.py).
+        ids: dict[int, int] = {}  # message id -> note id, for notes from messages
+        loose: list[int] = []  # note ids of notes without a message, in insert order
         newest: dict[int, int] = {}
         async with self._transaction() as db:
-            for draft in drafts:
-                cursor = await db.execute(
+            for start in range(0, len(drafts), _INSERT_CHUNK):
+                chunk = drafts[start : start + _INSERT_CHUNK]
+                rows = await db.execute_fetchall(
                     "INSERT OR IGNORE INTO notes (session_id, step_index, author_id,"
                     " author_name, text, attachments, source, message_id, created_at, kind)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        draft.session_id,
-                        draft.step_index,
-                        draft.author_id,
-                        draft.author_name,
-                        draft.text,
-                        json.dumps(list(draft.attachments)),
-                        draft.source.value,
-                        draft.message_id,
-                        to_time(draft.created_at),
-                        draft.kind.value,
-                    ),
+                    " VALUES "
+                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                    + " RETURNING id, message_id",
+                    [value for draft in chunk for value in _note_values(draft)],
                 )
-                note_id = cursor.lastrowid
-                if cursor.rowcount != 1 or note_id is None:
-                    stored.append(None)
-                else:
-                    stored.append(Note(**vars(draft), id=note_id))
+                # RETURNING's order is unspecified, but rowids are handed out in VALUES
+                # order, so sorting the ids of message-less notes restores theirs.
+                chunk_loose: list[int] = []
+                for note_id, message_id in rows:
+                    if message_id is None:
+                        chunk_loose.append(note_id)
+                    else:
+                        ids[message_id] = note_id
+                loose.extend(sorted(chunk_loose))
+            for draft in drafts:
                 if draft.message_id is not None:
                     newest[draft.session_id] = max(
                         newest.get(draft.session_id, 0), draft.message_id
@@ -335,6 +356,16 @@ class SqliteStore(VotesRepository, ThemesRepository):
                     " WHERE id = ? AND COALESCE(last_message_id, 0) < ?",
                     (message_id, session_id, message_id),
                 )
+        stored: list[Note | None] = []
+        next_loose = iter(loose)
+        for draft in drafts:
+            if draft.message_id is None:
+                stored.append(Note(**vars(draft), id=next(next_loose)))
+            elif draft.message_id in ids:
+                # a message twice in one batch: the first copy is the note
+                stored.append(Note(**vars(draft), id=ids.pop(draft.message_id)))
+            else:
+                stored.append(None)
         return stored
 
     async def add_comment(self, draft: CommentDraft) -> Comment | None:
@@ -417,18 +448,18 @@ class SqliteStore(VotesRepository, ThemesRepository):
 
     async def notes(self, session_id: int, step_index: int | None = None) -> list[Note]:
         """A session's notes (of one step, if given), oldest first."""
-        if step_index is None:
-            rows = await self._all(
-                f"SELECT {_NOTE_COLUMNS} FROM notes WHERE session_id = ? ORDER BY created_at, id",
-                (session_id,),
-            )
-        else:
-            rows = await self._all(
-                f"SELECT {_NOTE_COLUMNS} FROM notes"
-                " WHERE session_id = ? AND step_index = ? ORDER BY created_at, id",
-                (session_id, step_index),
-            )
-        return [_note_from_row(row) for row in rows]
+        sql = f"SELECT {_NOTE_COLUMNS} FROM notes WHERE session_id = ?"
+        params: tuple[int, ...] = (session_id,)
+        if step_index is not None:
+            sql += " AND step_index = ?"
+            params = (session_id, step_index)
+        notes: list[Note] = []
+        # In pages: turning 10,000 rows into notes at once would hold the event loop
+        # for ~70 ms (bench/recap.py); between pages it serves others.
+        async with self._db.execute(sql + " ORDER BY created_at, id", params) as cursor:
+            while rows := await cursor.fetchmany(_FETCH_PAGE):
+                notes.extend(_note_from_row(row) for row in rows)
+        return notes
 
     async def step_counts(self, session_id: int, step_index: int) -> tuple[int, int]:
         """How many notes a step has and from how many people (without loading them)."""

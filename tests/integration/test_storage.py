@@ -17,6 +17,7 @@ from bot.domain.session import Session, SessionStatus
 from bot.domain.templates import StepPlan
 from bot.ports import ChannelBusyError
 from bot.storage.db import connect, migrate, migrations, schema_version
+from bot.storage import sqlite_store
 from bot.storage.sqlite_store import SqliteStore
 from tests.fakes import START
 
@@ -382,3 +383,34 @@ async def test_many_concurrent_notes_are_all_stored(store: SqliteStore) -> None:
     loaded = await store.get_session(session.id)
     assert loaded is not None
     assert loaded.last_message_id == 1049
+
+
+async def test_one_batch_of_mixed_notes_gives_each_caller_its_own_note(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Message notes, command notes, a message stored before and a message twice in the
+    same batch, committed together and in chunks: every caller gets the row of its text."""
+    monkeypatch.setattr(sqlite_store, "_INSERT_CHUNK", 4)
+    session = await store.create_session(draft())
+    assert await store.add_note(note_draft(session, 7, "before")) is not None
+    batch = [note_draft(session, 7, "seen before")]
+    batch += [note_draft(session, None if i % 3 == 0 else 100 + i, f"n{i}") for i in range(12)]
+    batch += [note_draft(session, 101, "twice")]
+    results = await asyncio.gather(*(store.add_note(d) for d in batch))
+    assert results[0] is None and results[-1] is None
+    stored = {note.id: note.text for note in await store.notes(session.id)}
+    for sent, got in zip(batch[1:-1], results[1:-1], strict=True):
+        assert got is not None
+        assert stored[got.id] == sent.text == got.text
+    assert len(stored) == 13
+
+
+async def test_many_notes_are_read_in_pages_in_order(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "_FETCH_PAGE", 3)
+    session = await store.create_session(draft())
+    for i in range(10):
+        await store.add_note(note_draft(session, 200 + i, f"p{i}"))
+    assert [n.text for n in await store.notes(session.id)] == [f"p{i}" for i in range(10)]
+    assert [n.text for n in await store.notes(session.id, 0)] == [f"p{i}" for i in range(10)]
