@@ -12,6 +12,7 @@ import aiosqlite
 import discord
 from discord.ext import commands
 
+from bot.between_days import BetweenDays, RecapSettings
 from bot.clock import SystemClock
 from bot.cogs.board import BoardCog
 from bot.cogs.errors import install_error_handler
@@ -124,6 +125,25 @@ class CocreateBot(commands.Bot):
         announcer = DiscordAnnouncer(
             self, self.catalog, retention, add_note_view, self.settings.locale.timezone
         )
+        facilitation = self.settings.facilitation
+        recaps = self.settings.recaps
+        self.between_days = BetweenDays(
+            store=self._store,
+            announcer=announcer,
+            timers=self.timers,
+            clock=self.clock,
+            settings=RecapSettings(
+                zone=self.settings.locale.timezone,
+                at=recaps.at,
+                channel_id=recaps.channel_id,
+                digest=recaps.digest,
+                digest_at=recaps.digest_at,
+            ),
+        )
+
+        async def nudge_due(session_id: int, step_index: int) -> None:
+            await self.between_days.nudge_due(session_id, step_index)
+
         self._facilitation = Facilitation(
             store=self._store,
             timers=self.timers,
@@ -131,14 +151,20 @@ class CocreateBot(commands.Bot):
             clock=self.clock,
             templates=load_templates(),
             defaults=SessionDefaults(
-                reminder_before=self.settings.facilitation.reminder_lead,
+                reminder_before=facilitation.reminder_lead,
                 retention_days=retention,
+                async_reminders=facilitation.async_reminder_leads,
+                zone=self.settings.locale.timezone,
+                nudges=facilitation.nudges,
             ),
             theme_finder=self.theme_finder or self._themes,
+            on_nudge_due=nudge_due,
         )
         self._notes = notes = NotesCog(self, self._facilitation, self.catalog, self._ack_pace)
         await self.add_cog(notes)
-        await self.add_cog(SessionCog(self._facilitation, self.catalog, self.settings))
+        await self.add_cog(
+            SessionCog(self._facilitation, self.catalog, self.settings, self.between_days)
+        )
         await self.add_cog(BoardCog(self._facilitation, self.catalog, self.settings))
         self.add_view(add_note_view(self.catalog.default))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -195,6 +221,12 @@ class CocreateBot(commands.Bot):
         await asyncio.gather(*(recover(session) for session in sessions))
         if sessions:
             log.info("recovered %s active sessions", len(sessions))
+        # After the catch-up, so a recap missed while the bot was down counts every note.
+        self.between_days.arm()
+        try:
+            await self.between_days.catch_up()
+        except Exception:
+            log.exception("catching up on daily recaps failed")
 
     async def _catch_up(self, session: Session) -> None:
         notes = self._notes

@@ -1,6 +1,8 @@
-"""``cocreate run | check-config``: start the bot, or check its configuration offline.
+"""``cocreate run | check-config | sessions | export``: start the bot, check its
+configuration offline, list the sessions in the database, or export a session's board.
 
 Every failure an admin can fix ends in one sentence on stderr and a non-zero exit code.
+``sessions`` and ``export`` only read the SQLite file: no Discord token needed.
 """
 
 from __future__ import annotations
@@ -9,20 +11,34 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TextIO
 
 import aiohttp
 import discord
 from dotenv import load_dotenv
+from tqdm import tqdm
 
 from bot.domain.templates import TemplateError
-from bot.i18n import Catalog, PromptsError, catalog
+from bot.export import BoardNote, ExportFormat, ExportOptions, board_events, writer_for
+from bot.export.text import Words, local_time
+from bot.export.writer import TextSink
+from bot.i18n import LOCALES, Catalog, PromptsError, catalog
 from bot.settings import ConfigError, Settings, TokenError, load_settings, read_token
+from bot.storage.export_reader import DatabaseTooOldError, ExportReader, open_reader
 from bot.template_files import load_templates
 
 EXIT_CONFIG = 2
 EXIT_DISCORD = 3
+EXIT_NOT_FOUND = 4
+
+_ReaderWork = Callable[[ExportReader], Awaitable[int]]
+
+# The widest a topic is shown in `cocreate sessions` (the export has it whole).
+TOPIC_WIDTH = 80
 
 
 class _TokenFilter(logging.Filter):
@@ -64,6 +80,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = commands.add_parser("check-config", help="validate the configuration offline")
     check.add_argument("--config", type=Path, default=Path("config.toml"))
+    listing = commands.add_parser("sessions", help="list the sessions in the database")
+    listing.add_argument("--config", type=Path, default=None, help="default: ./config.toml")
+    export = commands.add_parser(
+        "export", help="write a session's whole board to a file (reads the database only)"
+    )
+    export.add_argument("--session", type=int, required=True, help="the id `sessions` shows")
+    export.add_argument(
+        "--format", choices=[f.value for f in ExportFormat], required=True, dest="file_format"
+    )
+    export.add_argument(
+        "--output", type=Path, required=True, help="the file to write, - for stdout"
+    )
+    export.add_argument(
+        "--pseudonyms", action="store_true", help="Participant 1, 2, … instead of names"
+    )
+    export.add_argument(
+        "--language", choices=LOCALES, default=None, help="default: the session's language"
+    )
+    export.add_argument("--config", type=Path, default=None, help="default: ./config.toml")
     return parser
 
 
@@ -141,6 +176,230 @@ def run(path: Path, sync: bool, sentences: Catalog) -> int:
     return 0
 
 
+# -- sessions and exports -----------------------------------------------------------------
+
+
+def _data_settings(path: Path | None, sentences: Catalog) -> Settings | int:
+    """Settings for reading the database: the given file, else ./config.toml if there is
+    one, else the defaults and the environment."""
+    if path is None and Path("config.toml").is_file():
+        path = Path("config.toml")
+    # The same environment as `run` sees (COCREATE_STORAGE__PATH may live in a .env).
+    load_dotenv((path.parent if path else Path()) / ".env")
+    load_dotenv()
+    try:
+        return load_settings(path)
+    except ConfigError as error:
+        return _fail(
+            sentences, _cli_locale(sentences, None), "config_invalid", EXIT_CONFIG, problem=error
+        )
+
+
+async def _with_reader(settings: Settings, sentences: Catalog, work: _ReaderWork) -> int:
+    """Open the database read-only and run ``work``; a missing, old or broken file is one
+    sentence."""
+    locale = settings.locale.default
+    database = settings.storage.path
+    try:
+        async with open_reader(database) as reader:
+            return await work(reader)
+    except FileNotFoundError:
+        return _fail(sentences, locale, "database_missing", EXIT_CONFIG, path=database)
+    except DatabaseTooOldError:
+        return _fail(sentences, locale, "database_old", EXIT_CONFIG, path=database)
+    except sqlite3.DatabaseError as error:
+        return _fail(
+            sentences, locale, "database_unreadable", EXIT_CONFIG, path=database, problem=error
+        )
+
+
+def list_sessions(config: Path | None, sentences: Catalog, out: TextIO | None = None) -> int:
+    """Print every session in the database: id, server, topic, status, created, notes."""
+    loaded = _data_settings(config, sentences)
+    if isinstance(loaded, int):
+        return loaded
+    settings = loaded
+    locale = settings.locale.default
+    words = Words(sentences, locale)
+    stream = out or sys.stdout
+
+    async def work(reader: ExportReader) -> int:
+        listing = await reader.sessions()
+        if not listing:
+            print(
+                sentences.t(locale, "cli.sessions_none", database=settings.storage.path),
+                file=stream,
+            )
+            return 0
+        rows = [
+            [
+                sentences.t(locale, "cli.sessions_id"),
+                sentences.t(locale, "cli.sessions_server"),
+                sentences.t(locale, "cli.sessions_topic"),
+                sentences.t(locale, "cli.sessions_status"),
+                sentences.t(locale, "cli.sessions_created"),
+                sentences.t(locale, "cli.sessions_notes"),
+            ]
+        ]
+        for item in listing:
+            topic = " ".join(item.topic.split())
+            if len(topic) > TOPIC_WIDTH:
+                topic = topic[: TOPIC_WIDTH - 1] + "…"
+            status_key = _STATUS_KEYS.get(item.status)
+            rows.append(
+                [
+                    str(item.id),
+                    str(item.guild_id),
+                    topic,
+                    words(status_key) if status_key else item.status,
+                    local_time(item.created_at, settings.locale.timezone),
+                    str(item.notes),
+                ]
+            )
+        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+        numeric = {0, 1, 5}
+        for row in rows:
+            cells = [
+                cell.rjust(width) if column in numeric else cell.ljust(width)
+                for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ]
+            print("  ".join(cells).rstrip(), file=stream)
+        return 0
+
+    return asyncio.run(_with_reader(settings, sentences, work))
+
+
+_STATUS_KEYS = {
+    "running": "export.status.running",
+    "paused": "export.status.paused",
+    "ended": "export.status.ended",
+}
+
+
+async def stream_export(
+    reader: ExportReader,
+    session_id: int,
+    export_format: ExportFormat,
+    out: TextSink,
+    sentences: Catalog,
+    options: ExportOptions,
+    progress: Callable[[int], object] | None = None,
+) -> int | None:
+    """Write one session's board to ``out`` as it is read; the number of notes written,
+    or None when there is no such session. ``progress(1)`` is called per note written.
+    Memory does not grow with the board."""
+    session = await reader.session(session_id)
+    if session is None:
+        return None
+    writer = writer_for(export_format, out, sentences)
+    written = 0
+    async for event in board_events(reader, session, sentences, options):
+        writer.feed(event)
+        if isinstance(event, BoardNote):
+            written += 1
+            if progress is not None:
+                progress(1)
+    return written
+
+
+def export_session(
+    config: Path | None,
+    session_id: int,
+    export_format: ExportFormat,
+    output: Path,
+    sentences: Catalog,
+    *,
+    pseudonyms: bool = False,
+    language: str | None = None,
+) -> int:
+    """Export a session's board to ``output`` (``-``: standard output), with a progress
+    bar on a terminal. The file appears whole or not at all."""
+    loaded = _data_settings(config, sentences)
+    if isinstance(loaded, int):
+        return loaded
+    settings = loaded
+    locale = settings.locale.default
+    to_stdout = str(output) == "-"
+
+    async def work(reader: ExportReader) -> int:
+        session = await reader.session(session_id)
+        if session is None:
+            return _fail(
+                sentences,
+                locale,
+                "session_missing",
+                EXIT_NOT_FOUND,
+                session=session_id,
+                database=settings.storage.path,
+            )
+        options = ExportOptions(
+            locale=sentences.resolve(language or session.locale),
+            timezone=settings.locale.timezone,
+            pseudonyms=pseudonyms,
+        )
+        total = await reader.note_count(session_id)
+        bar = tqdm(
+            total=total,
+            unit=" " + sentences.t(locale, "cli.export_progress_unit"),
+            desc=sentences.t(locale, "cli.export_progress", session=session_id),
+            file=sys.stderr,
+            disable=not sys.stderr.isatty(),  # no bar in logs, pipes or CI
+            leave=True,  # the final count stays on screen
+        )
+        try:
+            if to_stdout:
+                written = await stream_export(
+                    reader, session_id, export_format, sys.stdout, sentences, options, bar.update
+                )
+            else:
+                written = await _export_to_file(
+                    reader, session_id, export_format, output, sentences, options, bar.update
+                )
+        except OSError as error:
+            return _fail(
+                sentences, locale, "output_failed", EXIT_CONFIG, path=output, problem=error
+            )
+        finally:
+            bar.close()
+        words = Words(sentences, locale)
+        done = sentences.t(
+            locale,
+            "cli.export_done",
+            path=output,
+            notes=words.plural("common.count.note", written or 0),
+            steps=words.plural("export.count.step", len(session.steps)),
+            format=export_format.value,
+        )
+        print(done, file=sys.stderr if to_stdout else sys.stdout)
+        return 0
+
+    return asyncio.run(_with_reader(settings, sentences, work))
+
+
+async def _export_to_file(
+    reader: ExportReader,
+    session_id: int,
+    export_format: ExportFormat,
+    output: Path,
+    sentences: Catalog,
+    options: ExportOptions,
+    progress: Callable[[int], object],
+) -> int | None:
+    # Written next to the target and renamed at the end: a failed export leaves no
+    # half file behind, and an old export stays until the new one is complete.
+    partial = output.with_name(output.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            written = await stream_export(
+                reader, session_id, export_format, handle, sentences, options, progress
+            )
+        partial.replace(output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cocreate`` command."""
     arguments = _parser().parse_args(argv)
@@ -151,6 +410,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if arguments.command == "check-config":
         return check_config(arguments.config, sentences)
+    if arguments.command == "sessions":
+        return list_sessions(arguments.config, sentences)
+    if arguments.command == "export":
+        return export_session(
+            arguments.config,
+            arguments.session,
+            ExportFormat(arguments.file_format),
+            arguments.output,
+            sentences,
+            pseudonyms=arguments.pseudonyms,
+            language=arguments.language,
+        )
     return run(arguments.config, arguments.sync_commands, sentences)
 
 

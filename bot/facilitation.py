@@ -25,6 +25,7 @@ from bot.domain.board import (
     detect_kind,
     note_text,
 )
+from bot.domain.deadlines import StepTime
 from bot.domain.events import (
     ReminderDue,
     SessionEnded,
@@ -38,7 +39,14 @@ from bot.domain.events import (
     decode_events,
     encode_events,
 )
-from bot.domain.session import Phase, Refusal, Session, SessionRuleError, SessionStatus
+from bot.domain.session import (
+    DEFAULT_ZONE,
+    Phase,
+    Refusal,
+    Session,
+    SessionRuleError,
+    SessionStatus,
+)
 from bot.domain.summary import (
     RankedNote,
     SessionSummary,
@@ -63,7 +71,15 @@ from bot.domain.voting import (
     suggest_budget,
     winners,
 )
-from bot.ports import Announcer, ChannelBusyError, Clock, Store, ThemeFinder, Timers
+from bot.ports import (
+    Announcer,
+    ChannelBusyError,
+    Clock,
+    DueHandler,
+    Store,
+    ThemeFinder,
+    Timers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +106,9 @@ class SessionDefaults:
 
     reminder_before: timedelta
     retention_days: int
+    async_reminders: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
+    zone: str = DEFAULT_ZONE
+    nudges: bool = True
 
 
 @dataclass(frozen=True)
@@ -151,6 +170,7 @@ class Facilitation:
         templates: Mapping[str, Template],
         defaults: SessionDefaults,
         theme_finder: ThemeFinder | None = None,
+        on_nudge_due: DueHandler | None = None,
     ) -> None:
         self._store = store
         self._timers = timers
@@ -168,9 +188,14 @@ class Facilitation:
         # Rounds closed by the transition being announced (read under the session lock).
         self._just_closed: dict[int, VoteRound] = {}
         self._start_lock = asyncio.Lock()
-        timers.bind(self.step_due, self.reminder_due)
+        self._on_nudge_due = on_nudge_due
+        timers.bind(self.step_due, self.reminder_due, on_nudge_due)
 
     # -- starting ----------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The use cases' clock (the injected one in tests)."""
+        return self._clock.now()
 
     def template(self, key: str) -> Template:
         """The template with this key, or UnknownTemplateError listing the known ones."""
@@ -189,13 +214,21 @@ class Facilitation:
         locale: str,
         template_key: str,
         durations: list[timedelta] | None = None,
+        times: list[StepTime] | None = None,
+        reminders: tuple[timedelta, ...] | None = None,
+        nudges: bool | None = None,
     ) -> Session:
         """Open a thread for a new session, commit it, arm its timer, then announce.
 
+        ``times`` (durations or deadlines per step) wins over ``durations``; ``reminders``
+        replaces the deployment's lead times for async steps (empty: none).
         Raises ChannelBusyError when the channel already has an active session.
         """
         template = self.template(template_key)
-        steps = template.with_durations(durations or template.default_durations)
+        if times is not None:
+            steps = template.with_times(times)
+        else:
+            steps = template.with_durations(durations or template.default_durations)
         async with self._start_lock:
             running = await self._store.active_session_in_channel(channel_id)
             if running is not None:
@@ -212,6 +245,9 @@ class Facilitation:
                 steps=steps,
                 reminder_before=self._defaults.reminder_before,
                 now=self._clock.now(),
+                async_reminders=self._defaults.async_reminders if reminders is None else reminders,
+                zone=self._defaults.zone,
+                nudges=self._defaults.nudges if nudges is None else nudges,
             )
             session = await self._store.create_session(draft)
             self._remember(session)
@@ -411,6 +447,10 @@ class Facilitation:
             await self.step_due(session.id, session.step_index)
             return
         self._arm(session)
+        nudge_at = session.nudge_at()
+        if self._on_nudge_due and nudge_at is not None and nudge_at <= self._clock.now():
+            # Half-time passed while the bot was down; claims keep it to one each.
+            await self._on_nudge_due(session.id, session.step_index)
 
     # -- facilitator controls ------------------------------------------------------------
 
@@ -443,6 +483,10 @@ class Facilitation:
     async def extend(self, session_id: int, added: timedelta) -> Session:
         """More time for the current step."""
         return await self._transition(session_id, lambda s, now: s.extend(now, added))
+
+    async def set_nudges(self, session_id: int, wanted: bool) -> Session:
+        """A facilitator turns half-time nudges on or off for the whole session."""
+        return await self._transition(session_id, lambda s, now: (s.with_nudges(wanted), []))
 
     async def end(self, session_id: int) -> Session:
         """Close the session now."""
@@ -700,6 +744,9 @@ class Facilitation:
         reminder_at = session.reminder_at()
         if reminder_at is not None:
             self._timers.arm_reminder(session.id, session.step_index, reminder_at)
+        nudge_at = session.nudge_at()
+        if self._on_nudge_due and nudge_at is not None and nudge_at > self._clock.now():
+            self._timers.arm_nudge(session.id, session.step_index, nudge_at)
 
     async def _announce(
         self, session: Session, events: list[SessionEvent], *, owed: bool = False
@@ -810,4 +857,11 @@ def _worth_owing(events: list[SessionEvent]) -> bool:
 
 def _clock_of(session: Session) -> tuple[object, ...]:
     """What the armed timers depend on; a transition that keeps it needs no re-arming."""
-    return (session.status, session.step_index, session.due_at)
+    return (
+        session.status,
+        session.step_index,
+        session.due_at,
+        session.phase,
+        session.reminders_done,
+        session.nudges,
+    )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft
+from bot.domain.recap import DailyRecap
 from bot.domain.session import Session
 from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
 from bot.domain.themes import Theme, ThemePlan
@@ -157,13 +158,24 @@ DueHandler = Callable[[int, int], Awaitable[None]]
 class Timers(Protocol):
     """An alarm clock for step deadlines and reminders; the database owns the times."""
 
-    def bind(self, on_step_due: DueHandler, on_reminder_due: DueHandler) -> None: ...
+    def bind(
+        self,
+        on_step_due: DueHandler,
+        on_reminder_due: DueHandler,
+        on_nudge_due: DueHandler | None = None,
+    ) -> None: ...
 
     def arm_step(self, session_id: int, step_index: int, at: datetime) -> None: ...
 
     def arm_reminder(self, session_id: int, step_index: int, at: datetime) -> None: ...
 
+    def arm_nudge(self, session_id: int, step_index: int, at: datetime) -> None: ...
+
     def disarm(self, session_id: int) -> None: ...
+
+    def arm_call(self, job_id: str, at: datetime, callback: Callable[[], Awaitable[None]]) -> None:
+        """Call ``callback`` at ``at`` (a job with the same id is replaced)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -215,4 +227,19 @@ class Announcer(Protocol):
         self, session: Session, vote: VoteRound, ranking: Sequence[RankedNote], voters: int
     ) -> None:
         """Reveal the ranking (ties share a place) once the round has closed."""
+        ...
+
+    async def daily_recap(
+        self,
+        session: Session,
+        recap: DailyRecap,
+        board: StepSummary | None,
+        channel_id: int | None,
+    ) -> None:
+        """The end-of-day recap (or morning digest), with the board picture when the board
+        changed; in ``channel_id`` instead of the thread when one is configured."""
+        ...
+
+    async def nudge(self, session: Session, user_id: int) -> bool:
+        """A private, friendly nudge to write along; False when it could not be sent."""
         ...

@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
+from datetime import time as clock_time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.domain.durations import DurationError, parse_duration
 
@@ -100,6 +101,57 @@ class FacilitationSettings(_Section):
         """The reminder's lead time; zero switches reminders off."""
         return timedelta(0) if self.reminder_before == "0" else parse_duration(self.reminder_before)
 
+    # Steps of an hour or more run between workshop days: their reminders, and a
+    # private nudge at half-time for people who wrote before but not yet in the step.
+    async_reminders: list[str] = ["24h", "1h"]
+    nudges: bool = True
+
+    @field_validator("async_reminders")
+    @classmethod
+    def _durations(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                parse_duration(value)
+            except DurationError:
+                raise ValueError(f"{value!r} is not a duration such as 24h or 1h") from None
+        return values
+
+    @property
+    def async_reminder_leads(self) -> tuple[timedelta, ...]:
+        """Lead times of the reminders for async steps, longest first."""
+        return tuple(sorted((parse_duration(v) for v in self.async_reminders), reverse=True))
+
+
+def _clock_time(value: str) -> str:
+    try:
+        clock_time.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a time of day such as 17:00") from None
+    return value.strip()
+
+
+class RecapSettingsSection(_Section):
+    """End-of-day recaps of async sessions, in the server's timezone."""
+
+    time: str = "17:00"
+    # Post recaps here instead of in each session thread.
+    channel_id: int | None = None
+    # A short "for those who were away" digest the next morning (off by default).
+    digest: bool = False
+    digest_time: str = "09:00"
+
+    _times = field_validator("time", "digest_time")(_clock_time)
+
+    @property
+    def at(self) -> clock_time:
+        """The recap's local time of day."""
+        return clock_time.fromisoformat(self.time)
+
+    @property
+    def digest_at(self) -> clock_time:
+        """The digest's local time of day."""
+        return clock_time.fromisoformat(self.digest_time)
+
 
 class ThemesSettings(_Section):
     """How notes are grouped into themes."""
@@ -116,31 +168,44 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class Settings(BaseSettings):
-    """Everything cocreate reads at start-up."""
+ENV_PREFIX = "COCREATE_"
 
-    model_config = SettingsConfigDict(
-        env_prefix="COCREATE_", env_nested_delimiter="__", extra="forbid"
-    )
+
+class Settings(BaseModel):
+    """Everything cocreate reads at start-up (see :func:`load_settings`)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     discord: DiscordSettings = DiscordSettings()
     storage: StorageSettings = StorageSettings()
     locale: LocaleSettings = LocaleSettings()
     facilitation: FacilitationSettings = FacilitationSettings()
+    recaps: RecapSettingsSection = RecapSettingsSection()
     themes: ThemesSettings = ThemesSettings()
     logging: LoggingSettings = LoggingSettings()
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The environment wins over the file (passed as init values)."""
-        return (env_settings, init_settings)
+
+def environment_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """``COCREATE_<SECTION>__<NAME>=value`` as ``{section: {name: value}}``.
+
+    Values stay text for pydantic to convert ("7" -> 7, "true" -> True); a value that
+    looks like a TOML array or table (``["24h", "1h"]``) is read as one. Hand-written
+    rather than pydantic-settings, which costs the bot 6 MiB of memory to import
+    (bench/memory.py) for these few lines.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for key, value in environ.items():
+        if not key.startswith(ENV_PREFIX) or "__" not in key:
+            continue
+        section, _, name = key[len(ENV_PREFIX) :].lower().partition("__")
+        parsed: Any = value
+        if value.strip().startswith(("[", "{")):
+            try:
+                parsed = tomllib.loads(f"v = {value}")["v"]
+            except tomllib.TOMLDecodeError:
+                parsed = value  # let validation say what is wrong with it
+        found.setdefault(section, {})[name] = parsed
+    return found
 
 
 def _describe(error: ValidationError) -> str:
@@ -165,6 +230,10 @@ def load_settings(path: Path | None) -> Settings:
                 data = tomllib.load(handle)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    for section, values in environment_overrides(os.environ).items():
+        current = data.get(section)
+        # The environment wins over the file, setting by setting.
+        data[section] = {**current, **values} if isinstance(current, dict) else values
     try:
         return Settings(**data)
     except ValidationError as error:

@@ -1,8 +1,9 @@
 """Step deadlines and reminders on APScheduler 3's AsyncIOScheduler.
 
 APScheduler is only an alarm clock: the deadlines live in SQLite and are re-armed at
-start-up (see Facilitation.rearm). Job ids are ``session:{id}:step:{n}`` and
-``session:{id}:reminder:{n}``, so arming again replaces instead of duplicating.
+start-up (see Facilitation.rearm). Job ids are ``session:{id}:step:{n}``,
+``session:{id}:reminder:{n}`` and ``session:{id}:nudge:{n}``, so arming again replaces
+instead of duplicating; ``arm_call`` jobs (daily recaps) carry their own ids.
 
 Deadlines are given on the injected clock; the scheduler runs on the wall clock. The
 difference between the two is translated when arming, so a fake clock in tests and the
@@ -12,6 +13,7 @@ real one in production go through exactly the same code.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -19,6 +21,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.ports import Clock, DueHandler
 
 log = logging.getLogger(__name__)
+
+_Handler = Callable[..., Awaitable[None]]
 
 
 async def _unbound(session_id: int, step_index: int) -> None:
@@ -33,13 +37,21 @@ class SchedulerTimers:
         self._scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
         self._on_step_due: DueHandler = _unbound
         self._on_reminder_due: DueHandler = _unbound
+        self._on_nudge_due: DueHandler = _unbound
         # What is armed, in clock time, so a clock that jumps can be followed.
-        self._armed: dict[str, tuple[datetime, DueHandler, tuple[int, ...]]] = {}
+        self._armed: dict[str, tuple[datetime, _Handler, tuple[int, ...]]] = {}
 
-    def bind(self, on_step_due: DueHandler, on_reminder_due: DueHandler) -> None:
-        """Say what to call when a step or a reminder is due."""
+    def bind(
+        self,
+        on_step_due: DueHandler,
+        on_reminder_due: DueHandler,
+        on_nudge_due: DueHandler | None = None,
+    ) -> None:
+        """Say what to call when a step, a reminder or a nudge is due."""
         self._on_step_due = on_step_due
         self._on_reminder_due = on_reminder_due
+        if on_nudge_due is not None:
+            self._on_nudge_due = on_nudge_due
 
     def start(self) -> None:
         """Start the scheduler; call from inside the running event loop (setup_hook)."""
@@ -54,7 +66,7 @@ class SchedulerTimers:
     def _wall_time(self, at: datetime) -> datetime:
         return datetime.now(UTC) + (at - self._clock.now())
 
-    def _add(self, job_id: str, at: datetime, handler: DueHandler, *args: int) -> None:
+    def _add(self, job_id: str, at: datetime, handler: _Handler, *args: int) -> None:
         self._armed[job_id] = (at, handler, args)
         self._scheduler.add_job(
             self._fire,
@@ -89,6 +101,20 @@ class SchedulerTimers:
             step_index,
         )
 
+    def arm_nudge(self, session_id: int, step_index: int, at: datetime) -> None:
+        """Call the nudge handler at ``at``."""
+        self._add(
+            f"session:{session_id}:nudge:{step_index}",
+            at,
+            self._fire_nudge,
+            session_id,
+            step_index,
+        )
+
+    def arm_call(self, job_id: str, at: datetime, callback: Callable[[], Awaitable[None]]) -> None:
+        """Call ``callback`` at ``at``; a job with the same id is replaced."""
+        self._add(job_id, at, callback)
+
     def disarm(self, session_id: int) -> None:
         """Cancel every pending job of a session."""
         prefix = f"session:{session_id}:"
@@ -107,7 +133,7 @@ class SchedulerTimers:
         for job_id, (at, handler, args) in list(self._armed.items()):
             self._add(job_id, at, handler, *args)
 
-    async def _fire(self, job_id: str, handler: DueHandler, *args: int) -> None:
+    async def _fire(self, job_id: str, handler: _Handler, *args: int) -> None:
         self._armed.pop(job_id, None)
         await handler(*args)
 
@@ -121,3 +147,6 @@ class SchedulerTimers:
 
     async def _fire_reminder(self, session_id: int, step_index: int) -> None:
         await self._on_reminder_due(session_id, step_index)
+
+    async def _fire_nudge(self, session_id: int, step_index: int) -> None:
+        await self._on_nudge_due(session_id, step_index)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft
+from bot.domain.recap import DailyRecap
 from bot.domain.session import Session
 from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
 from bot.domain.themes import Theme, ThemePlan, theme_name
@@ -66,10 +67,11 @@ class ArmedJob:
     """One job as armed through the Timers port."""
 
     job_id: str
-    kind: Literal["step", "reminder"]
+    kind: Literal["step", "reminder", "nudge", "call"]
     session_id: int
     step_index: int
     at: datetime
+    callback: Callable[[], Awaitable[None]] | None = None
 
 
 class ManualTimers:
@@ -85,11 +87,29 @@ class ManualTimers:
         self.fired: list[ArmedJob] = []
         self._on_step_due: DueHandler | None = None
         self._on_reminder_due: DueHandler | None = None
+        self._on_nudge_due: DueHandler | None = None
 
-    def bind(self, on_step_due: DueHandler, on_reminder_due: DueHandler) -> None:
+    def bind(
+        self,
+        on_step_due: DueHandler,
+        on_reminder_due: DueHandler,
+        on_nudge_due: DueHandler | None = None,
+    ) -> None:
         """Remember the handlers Facilitation binds."""
         self._on_step_due = on_step_due
         self._on_reminder_due = on_reminder_due
+        self._on_nudge_due = on_nudge_due
+
+    def arm_nudge(self, session_id: int, step_index: int, at: datetime) -> None:
+        """Record a participation nudge."""
+        job_id = f"session:{session_id}:nudge:{step_index}"
+        self.jobs[job_id] = ArmedJob(job_id, "nudge", session_id, step_index, at)
+        self.log.append(("arm", job_id))
+
+    def arm_call(self, job_id: str, at: datetime, callback: Callable[[], Awaitable[None]]) -> None:
+        """Record a plain call (daily recaps)."""
+        self.jobs[job_id] = ArmedJob(job_id, "call", 0, 0, at, callback)
+        self.log.append(("arm", job_id))
 
     def arm_step(self, session_id: int, step_index: int, at: datetime) -> None:
         """Record a step deadline."""
@@ -136,7 +156,14 @@ class ManualTimers:
         self.jobs.pop(job.job_id, None)
         self.fired.append(job)
         self.log.append(("fire", job.job_id))
-        handler = self._on_step_due if job.kind == "step" else self._on_reminder_due
+        if job.callback is not None:
+            await job.callback()
+            return
+        handler = {
+            "step": self._on_step_due,
+            "reminder": self._on_reminder_due,
+            "nudge": self._on_nudge_due,
+        }[job.kind]
         assert handler is not None, "fired before bind()"
         await handler(job.session_id, job.step_index)
 
@@ -298,6 +325,21 @@ class RecordingAnnouncer:
     ) -> None:
         """Record the reveal."""
         self._record("vote_results", session, vote=vote, ranking=tuple(ranking), voters=voters)
+
+    async def daily_recap(
+        self,
+        session: Session,
+        recap: DailyRecap,
+        board: StepSummary | None,
+        channel_id: int | None,
+    ) -> None:
+        """Record a recap or digest."""
+        self._record("daily_recap", session, recap=recap, board=board, channel_id=channel_id)
+
+    async def nudge(self, session: Session, user_id: int) -> bool:
+        """Record a nudge (sent, unless ``nudge`` is in ``fail_on``)."""
+        self._record("nudge", session, user_id=user_id)
+        return True
 
 
 # -- themes ------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
-"""``/board …``: themes on demand and the facilitator's corrections to them."""
+"""``/board …``: themes on demand, the facilitator's corrections to them, and exports."""
 
 from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 import discord
 from discord import app_commands
@@ -9,14 +14,42 @@ from discord.ext import commands
 from bot.cogs.access import require_facilitator
 from bot.cogs.errors import WrongPlaceError
 from bot.domain.session import Session
+from bot.export import (
+    EXPORT_FILE_LIMIT,
+    MESSAGE_UPLOAD_LIMIT,
+    ExportFile,
+    ExportFormat,
+    ExportOptions,
+    build_board,
+    message_batches,
+    split_export,
+)
+from bot.export.text import Words
 from bot.facilitation import Facilitation
 from bot.i18n import Catalog
 from bot.render.text import one_line
 from bot.settings import Settings
-from bot.ui.replies import reply, user_locale
+from bot.storage.export_reader import ExportReader, open_reader
+from bot.ui.replies import NO_PINGS, reply, user_locale
 from bot.ui.translator import command_text as ct
 
 AUTOCOMPLETE_LIMIT = 25
+MIB = 1024 * 1024
+
+_FORMAT_CHOICES = [
+    app_commands.Choice(name=ct("formats.html"), value=ExportFormat.HTML.value),
+    app_commands.Choice(name=ct("formats.markdown"), value=ExportFormat.MARKDOWN.value),
+    app_commands.Choice(name=ct("formats.csv"), value=ExportFormat.CSV.value),
+    app_commands.Choice(name=ct("formats.json"), value=ExportFormat.JSON.value),
+]
+_FORMAT_KEYS = {
+    ExportFormat.HTML: "commands.formats.html",
+    ExportFormat.MARKDOWN: "commands.formats.markdown",
+    ExportFormat.CSV: "commands.formats.csv",
+    ExportFormat.JSON: "commands.formats.json",
+}
+
+ReaderOpener = Callable[[], AbstractAsyncContextManager[ExportReader]]
 
 
 @app_commands.guild_only()
@@ -25,12 +58,28 @@ class BoardCog(
     group_name=ct("board.name"),
     group_description=ct("board.description"),
 ):
-    """Themes: show or re-run them, rename, move a note, merge two."""
+    """Themes: show or re-run them, rename, move a note, merge two; export the board."""
 
-    def __init__(self, facilitation: Facilitation, sentences: Catalog, settings: Settings) -> None:
+    def __init__(
+        self,
+        facilitation: Facilitation,
+        sentences: Catalog,
+        settings: Settings,
+        *,
+        export_reader: ReaderOpener | None = None,
+        export_file_limit: int | None = None,
+    ) -> None:
+        """``export_reader`` opens a read-only reader for an export; by default a
+        connection of its own to the configured database file, so a long export never
+        holds up the bot's own connection. ``export_file_limit``: bytes per file
+        (default :data:`EXPORT_FILE_LIMIT`, and never above what Discord allows)."""
         self._facilitation = facilitation
         self._catalog = sentences
         self._settings = settings
+        self._open_reader: ReaderOpener = export_reader or (
+            lambda: open_reader(settings.storage.path)
+        )
+        self._file_limit = export_file_limit
         super().__init__()
 
     async def _session(self, interaction: discord.Interaction) -> Session:
@@ -108,6 +157,89 @@ class BoardCog(
         ):
             raise WrongPlaceError("same_theme")
         await reply(interaction, self._t(interaction, "replies.themes_merged"))
+
+    @app_commands.command(name=ct("board.export.name"), description=ct("board.export.description"))
+    @app_commands.rename(
+        file_format=ct("board.export.format.name"),
+        pseudonyms=ct("board.export.pseudonyms.name"),
+    )
+    @app_commands.describe(
+        file_format=ct("board.export.format.description"),
+        pseudonyms=ct("board.export.pseudonyms.description"),
+    )
+    @app_commands.choices(file_format=_FORMAT_CHOICES)
+    async def export(
+        self, interaction: discord.Interaction, file_format: str, pseudonyms: bool = False
+    ) -> None:
+        """Attach the whole board of this thread's session (or of the channel's latest
+        session) as files, privately to the facilitator."""
+        require_facilitator(interaction, self._settings.facilitation.facilitator_role)
+        export_format = ExportFormat(file_format)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with self._open_reader() as reader:
+            session = await reader.session_for_channel(interaction.channel_id or 0)
+            if session is None:
+                await reply(interaction, self._t(interaction, "export.reply.no_session"))
+                return
+            options = ExportOptions(
+                # The file speaks the session's language, as its prompts did in the thread.
+                locale=self._catalog.resolve(session.locale),
+                timezone=self._settings.locale.timezone,
+                pseudonyms=pseudonyms,
+            )
+            board = await build_board(reader, session, self._catalog, options)
+        limit = self._file_limit or EXPORT_FILE_LIMIT
+        limit = min(limit, interaction.filesize_limit or limit)
+        # Rendering a big board is seconds of CPU: off the event loop, or the heartbeat stalls.
+        files = await asyncio.to_thread(split_export, board, export_format, self._catalog, limit)
+        words = Words(self._catalog, user_locale(self._catalog, interaction))
+        lines = [
+            self._t(
+                interaction,
+                "export.reply.done",
+                topic=board.topic,
+                format=self._t(interaction, _FORMAT_KEYS[export_format]),
+                notes=words.plural("common.count.note", len(board.notes)),
+                steps=words.plural("export.count.step", len(board.steps)),
+            )
+        ]
+        if len(files) > 1:
+            lines.append(
+                self._t(
+                    interaction,
+                    "export.reply.parts",
+                    parts=len(files),
+                    limit=f"{limit / MIB:g}",
+                )
+            )
+        if pseudonyms:
+            lines.append(self._t(interaction, "export.reply.pseudonyms"))
+        await self._send_files(interaction, "\n".join(lines), files)
+
+    async def _send_files(
+        self, interaction: discord.Interaction, text: str, files: list[ExportFile]
+    ) -> None:
+        """At most ten files a message, within Discord's upload limit: the first message
+        explains, the next say which parts they carry."""
+        start = 0
+        budget = interaction.filesize_limit or MESSAGE_UPLOAD_LIMIT
+        for batch in message_batches(files, max_bytes=budget):
+            content = text
+            if start:
+                content = self._t(
+                    interaction,
+                    "export.reply.more",
+                    first=start + 1,
+                    last=start + len(batch),
+                    total=len(files),
+                )
+            start += len(batch)
+            await interaction.followup.send(
+                content,
+                files=[discord.File(io.BytesIO(f.data), filename=f.name) for f in batch],
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
 
     # -- choosing themes and notes by name ---------------------------------------------
 

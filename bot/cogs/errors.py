@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.cogs.access import NotFacilitatorError
+from bot.domain.deadlines import MAX_AHEAD, DeadlineError
 from bot.domain.durations import DurationError, DurationListError
 from bot.domain.session import SessionRuleError
 from bot.facilitation import NoSessionError, UnknownTemplateError, VoteRefusedError
@@ -41,6 +42,11 @@ def refusal_text(sentences: Catalog, locale: str, error: BaseException) -> str |
             return sentences.t(locale, f"errors.duration.{problem.value}", text=given[:50]) + (
                 "\n" + sentences.t(locale, "errors.duration.accepted")
             )
+        case DeadlineError(problem=problem, text=given):
+            sentence = sentences.t(
+                locale, f"errors.deadline.{problem.value}", text=given[:50], days=MAX_AHEAD.days
+            )
+            return sentence + "\n" + sentences.t(locale, "errors.deadline.accepted")
         case DurationListError(expected=expected, given=given):
             return sentences.t(locale, "errors.duration_count", expected=expected, given=given)
         case UnknownTemplateError(known=known):

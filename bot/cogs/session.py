@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.between_days import BetweenDays
 from bot.cogs.access import require_facilitator
 from bot.cogs.errors import WrongPlaceError
-from bot.domain.durations import parse_duration, parse_duration_list
+from bot.domain.deadlines import parse_step_times
+from bot.domain.durations import parse_duration, parse_reminders
 from bot.domain.session import Session
 from bot.facilitation import Facilitation
 from bot.i18n import Catalog
@@ -22,6 +25,14 @@ from bot.ui.translator import command_text as ct
 
 _TEMPLATE_CHOICES = [
     app_commands.Choice(name=ct(f"templates.{key}"), value=key) for key in load_templates()
+]
+_STATE_CHOICES = [
+    app_commands.Choice(name=ct("choices.nudges.on"), value="on"),
+    app_commands.Choice(name=ct("choices.nudges.off"), value="off"),
+]
+_SCOPE_CHOICES = [
+    app_commands.Choice(name=ct("choices.nudges.me"), value="me"),
+    app_commands.Choice(name=ct("choices.nudges.session"), value="session"),
 ]
 _LANGUAGE_CHOICES = [
     app_commands.Choice(name=ct("languages.nl"), value="nl"),
@@ -37,10 +48,17 @@ class SessionCog(
 ):
     """Facilitator controls, and status for everyone."""
 
-    def __init__(self, facilitation: Facilitation, sentences: Catalog, settings: Settings) -> None:
+    def __init__(
+        self,
+        facilitation: Facilitation,
+        sentences: Catalog,
+        settings: Settings,
+        between_days: BetweenDays | None = None,
+    ) -> None:
         self._facilitation = facilitation
         self._catalog = sentences
         self._settings = settings
+        self._between_days = between_days
         super().__init__()
 
     def _require_facilitator(self, interaction: discord.Interaction) -> None:
@@ -71,12 +89,16 @@ class SessionCog(
         template=ct("session.start.template.name"),
         durations=ct("session.start.durations.name"),
         language=ct("session.start.language.name"),
+        reminders=ct("session.start.reminders.name"),
+        nudges=ct("session.start.nudges.name"),
     )
     @app_commands.describe(
         topic=ct("session.start.topic.description"),
         template=ct("session.start.template.description"),
         durations=ct("session.start.durations.description"),
         language=ct("session.start.language.description"),
+        reminders=ct("session.start.reminders.description"),
+        nudges=ct("session.start.nudges.description"),
     )
     @app_commands.choices(template=_TEMPLATE_CHOICES, language=_LANGUAGE_CHOICES)
     async def start(
@@ -86,6 +108,8 @@ class SessionCog(
         template: str | None = None,
         durations: str | None = None,
         language: str | None = None,
+        reminders: str | None = None,
+        nudges: bool | None = None,
     ) -> None:
         """Open a thread and run the first step."""
         self._require_facilitator(interaction)
@@ -93,8 +117,14 @@ class SessionCog(
         if not isinstance(channel, discord.TextChannel) or interaction.guild_id is None:
             raise WrongPlaceError("start_in_text_channel")
         chosen = self._facilitation.template(template or self._settings.facilitation.template)
+        # Durations or local deadlines ("vrijdag 17:00"), in the server's timezone.
         planned = (
-            parse_duration_list(durations, chosen.default_durations)
+            parse_step_times(
+                durations,
+                now=self._facilitation.now(),
+                zone=ZoneInfo(self._settings.locale.timezone),
+                defaults=chosen.default_durations,
+            )
             if durations and durations.strip()
             else None
         )
@@ -106,7 +136,9 @@ class SessionCog(
             topic=" ".join(topic.split()),
             locale=language or self._settings.locale.default,
             template_key=chosen.key,
-            durations=planned,
+            times=planned,
+            reminders=None if reminders is None else parse_reminders(reminders),
+            nudges=nudges,
         )
         await reply(
             interaction, self._t(interaction, "replies.started", thread=f"<#{session.thread_id}>")
@@ -207,3 +239,30 @@ class SessionCog(
                 view.author_count,
             ),
         )
+
+    @app_commands.command(
+        name=ct("session.nudges.name"), description=ct("session.nudges.description")
+    )
+    @app_commands.rename(
+        state=ct("session.nudges.state.name"), scope=ct("session.nudges.scope.name")
+    )
+    @app_commands.describe(
+        state=ct("session.nudges.state.description"), scope=ct("session.nudges.scope.description")
+    )
+    @app_commands.choices(state=_STATE_CHOICES, scope=_SCOPE_CHOICES)
+    async def nudges(self, interaction: discord.Interaction, state: str, scope: str = "me") -> None:
+        """Nudges on or off: for yourself, in every session for good; or, as facilitator,
+        for the whole session of this thread."""
+        wanted = state == "on"
+        if scope == "session":
+            await self._steer(
+                interaction,
+                lambda s: self._facilitation.set_nudges(s.id, wanted),
+                "replies.nudges_session_on" if wanted else "replies.nudges_session_off",
+            )
+            return
+        if self._between_days is None:
+            raise WrongPlaceError("no_nudges_here")
+        await self._between_days.set_nudges_for_user(interaction.user.id, wanted)
+        key = "replies.nudges_me_on" if wanted else "replies.nudges_me_off"
+        await reply(interaction, self._t(interaction, key))

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 MAX_DURATION = timedelta(days=14)
 
-_UNIT_SECONDS: dict[str, int] = {}
+UNIT_SECONDS: dict[str, int] = {}
 for _names, _seconds in (
     (("s", "sec", "secs", "second", "seconds", "sec.", "seconde", "seconden"), 1),
     (("m", "min", "mins", "min.", "minute", "minutes", "minuut", "minuten"), 60),
@@ -22,7 +22,7 @@ for _names, _seconds in (
     (("d", "day", "days", "dag", "dagen"), 86400),
 ):
     for _name in _names:
-        _UNIT_SECONDS[_name] = _seconds
+        UNIT_SECONDS[_name] = _seconds
 
 # The next smaller unit, for a trailing bare number ("1h30" -> 30 minutes).
 _NEXT_SMALLER = {86400: 3600, 3600: 60, 60: 1}
@@ -83,9 +83,9 @@ def parse_duration(text: str, *, maximum: timedelta = MAX_DURATION) -> timedelta
             if match.end() != len(cleaned.rstrip()):
                 raise DurationError(DurationProblem.UNREADABLE, text)
         else:
-            if unit_name not in _UNIT_SECONDS:
+            if unit_name not in UNIT_SECONDS:
                 raise DurationError(DurationProblem.UNREADABLE, text)
-            unit = _UNIT_SECONDS[unit_name]
+            unit = UNIT_SECONDS[unit_name]
             if previous_unit is not None and unit >= previous_unit:
                 raise DurationError(DurationProblem.UNREADABLE, text)
         total += number * unit
@@ -114,3 +114,17 @@ def parse_duration_list(text: str, defaults: list[timedelta]) -> list[timedelta]
         default if not part else parse_duration(part)
         for part, default in zip(parts, defaults, strict=True)
     ]
+
+
+# Words that switch reminders off, in either language.
+NO_REMINDERS = frozenset({"0", "off", "uit", "geen", "none", "no", "nee"})
+
+
+def parse_reminders(text: str) -> tuple[timedelta, ...]:
+    """Reminder lead times such as ``"24h, 1h"`` (longest first); ``uit``/``off``: none."""
+    if text.strip().lower() in NO_REMINDERS:
+        return ()
+    parts = [part for part in re.split(r"[;,]", text) if part.strip()]
+    if not parts:
+        raise DurationError(DurationProblem.EMPTY, text)
+    return tuple(sorted((parse_duration(part) for part in parts), reverse=True))

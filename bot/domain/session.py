@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from bot.domain.deadlines import add_wall_clock
 from bot.domain.durations import MAX_DURATION
 from bot.domain.events import (
     ReminderDue,
@@ -27,6 +29,17 @@ from bot.domain.templates import StepPlan
 # How early a step's timer may fire and still end the step: the scheduler runs on the
 # wall clock, which can be a hair behind the injected clock when the deadline is translated.
 TIMER_SLACK = timedelta(seconds=1)
+
+# A step planned this long or longer runs asynchronously, between workshop days: it gets
+# the long reminders (24 h, 1 h), a pinned prompt, a nudge at half-time and daily recaps.
+# Live workshop steps (up to an hour or two) keep the short reminder.
+ASYNC_FROM = timedelta(hours=3)
+
+# A deadline closer than this when its step starts has been overtaken (the group moved
+# slower than planned): the step gets its planned duration instead of ending at once.
+MIN_DEADLINE_LEFT = timedelta(minutes=1)
+
+DEFAULT_ZONE = "Europe/Amsterdam"
 
 
 class SessionStatus(StrEnum):
@@ -70,6 +83,9 @@ class Session:
 
     ``due_at`` is set while running; ``remaining`` while paused; both are None once ended.
     ``version`` is bumped by the store on every save, for optimistic concurrency.
+    Reminders: ``reminder_before`` for live steps, ``async_reminders`` (longest lead
+    first) for async ones; ``reminders_done`` counts the leads handled in step
+    ``reminded_step``. ``zone`` is the server's timezone: whole days are wall-clock days.
     """
 
     id: int
@@ -94,6 +110,10 @@ class Session:
     version: int = 0
     phase: Phase = Phase.WRITING
     chosen_question: str | None = None
+    async_reminders: tuple[timedelta, ...] = ()
+    reminders_done: int = 0
+    zone: str = DEFAULT_ZONE
+    nudges: bool = True
 
     @classmethod
     def begin(
@@ -109,6 +129,9 @@ class Session:
         steps: tuple[StepPlan, ...],
         reminder_before: timedelta,
         now: datetime,
+        async_reminders: tuple[timedelta, ...] = (),
+        zone: str = DEFAULT_ZONE,
+        nudges: bool = True,
     ) -> tuple[Session, list[SessionEvent]]:
         """A new running session at its first step (id 0 until the store assigns one)."""
         if not steps:
@@ -126,14 +149,17 @@ class Session:
             step_index=0,
             status=SessionStatus.RUNNING,
             step_started_at=now,
-            due_at=now + steps[0].duration,
+            due_at=None,
             remaining=None,
             reminder_before=reminder_before,
             reminded_step=-1,
             created_at=now,
+            async_reminders=tuple(sorted(async_reminders, reverse=True)),
+            zone=zone,
+            nudges=nudges,
         )
-        assert session.due_at is not None
-        return session, [StepStarted(0, session.due_at)]
+        due_at = session._due(0, now)
+        return replace(session, due_at=due_at), [StepStarted(0, due_at)]
 
     # -- queries -------------------------------------------------------------------
 
@@ -160,22 +186,70 @@ class Session:
             return max(self.due_at - now, timedelta(0))
         return timedelta(0)
 
-    def reminder_at(self) -> datetime | None:
-        """When to post the "almost up" reminder for the current step, if at all.
+    def _due(self, index: int, now: datetime) -> datetime:
+        """When step ``index``, starting now, is due: its deadline, or its duration on
+        (whole days on the server's wall clock, so ``2d`` ends at the same local time)."""
+        step = self.steps[index]
+        if step.deadline is not None and step.deadline - now >= MIN_DEADLINE_LEFT:
+            return step.deadline
+        return add_wall_clock(now, step.duration, ZoneInfo(self.zone))
 
-        Only for running steps planned at least twice as long as the lead time (a
-        reminder halfway through a short step helps nobody), and only once per step.
+    def planned_length(self) -> timedelta:
+        """How long the current step was planned to run from its start."""
+        step = self.current_step
+        if step.deadline is not None and step.deadline - self.step_started_at >= MIN_DEADLINE_LEFT:
+            return step.deadline - self.step_started_at
+        return step.duration
+
+    @property
+    def step_is_async(self) -> bool:
+        """Whether the current step lasts hours or days (see :data:`ASYNC_FROM`)."""
+        return self.planned_length() >= ASYNC_FROM
+
+    @property
+    def has_async_steps(self) -> bool:
+        """Whether any step is planned to last hours or days (or ends at a set time)."""
+        return any(step.deadline is not None or step.duration >= ASYNC_FROM for step in self.steps)
+
+    def reminder_leads(self) -> tuple[timedelta, ...]:
+        """The current step's reminder lead times, longest first.
+
+        Only leads at most half the planned step (a reminder halfway through a short step
+        helps nobody): live steps use ``reminder_before``, async steps ``async_reminders``.
         """
+        leads = self.async_reminders if self.step_is_async else (self.reminder_before,)
+        planned = self.planned_length()
+        return tuple(lead for lead in leads if timedelta(0) < lead and 2 * lead <= planned)
+
+    def _reminders_done(self) -> int:
+        return self.reminders_done if self.reminded_step == self.step_index else 0
+
+    def reminder_at(self) -> datetime | None:
+        """When to post the next "almost up" reminder for the current step, if at all
+        (each lead at most once per step)."""
         if (
             self.status is not SessionStatus.RUNNING
             or self.phase is Phase.VOTING
             or self.due_at is None
-            or self.reminder_before <= timedelta(0)
-            or self.reminded_step == self.step_index
-            or self.current_step.duration < 2 * self.reminder_before
         ):
             return None
-        return self.due_at - self.reminder_before
+        leads = self.reminder_leads()
+        done = self._reminders_done()
+        if done >= len(leads):
+            return None
+        return self.due_at - leads[done]
+
+    def nudge_at(self) -> datetime | None:
+        """When to nudge quiet participants: half-time of a running async writing step."""
+        if (
+            not self.nudges
+            or self.status is not SessionStatus.RUNNING
+            or self.phase is Phase.VOTING
+            or self.due_at is None
+            or not self.step_is_async
+        ):
+            return None
+        return self.step_started_at + (self.due_at - self.step_started_at) / 2
 
     # -- transitions ---------------------------------------------------------------
 
@@ -200,7 +274,7 @@ class Session:
         if self.is_last_step:
             return self.end(now)
         following = self.step_index + 1
-        due_at = now + self.steps[following].duration
+        due_at = self._due(following, now)
         moved = replace(
             self,
             step_index=following,
@@ -267,7 +341,7 @@ class Session:
         if self.step_index == 0:
             raise SessionRuleError(Refusal.FIRST_STEP)
         previous = self.step_index - 1
-        due_at = now + self.steps[previous].duration
+        due_at = self._due(previous, now)
         moved = replace(
             self,
             step_index=previous,
@@ -331,19 +405,28 @@ class Session:
     def remind(
         self, now: datetime, expected_step: int | None = None
     ) -> tuple[Session, list[SessionEvent]]:
-        """Post the "almost up" reminder once per step; stale or repeated calls refuse."""
+        """Post the reminder that is due, each lead at most once per step; stale or
+        repeated calls refuse. After downtime only the latest lead due is posted."""
         self._require_active()
         self._require_step(expected_step)
         if self.status is not SessionStatus.RUNNING or self.due_at is None:
             raise SessionRuleError(Refusal.PAUSED)
-        if self.reminded_step == self.step_index or now >= self.due_at:
-            # Once per step, and never after the deadline (e.g. both due after downtime).
+        if self.phase is Phase.VOTING or now >= self.due_at:
+            # Never after the deadline (e.g. both due after downtime), nor while voting
+            # (a writing reminder in flight when the vote opened).
             raise SessionRuleError(Refusal.STALE)
-        if self.phase is Phase.VOTING:
-            # A writing reminder in flight when the vote opened (reminder_at plans none).
+        leads = self.reminder_leads()
+        done = self._reminders_done()
+        due = [i for i in range(done, len(leads)) if self.due_at - leads[i] <= now + TIMER_SLACK]
+        if not due:
             raise SessionRuleError(Refusal.STALE)
-        reminded = replace(self, reminded_step=self.step_index)
+        reminded = replace(self, reminded_step=self.step_index, reminders_done=due[-1] + 1)
         return reminded, [ReminderDue(self.step_index, self.due_at)]
+
+    def with_nudges(self, wanted: bool) -> Session:
+        """Half-time nudges on or off for this session."""
+        self._require_active()
+        return replace(self, nudges=wanted)
 
     def saw_message(self, message_id: int) -> Session:
         """Remember the newest thread message handled, for catch-up after downtime."""

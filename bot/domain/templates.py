@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from bot.domain.deadlines import StepTime
 from bot.domain.durations import DurationError, parse_duration
 from bot.domain.voting import VoteTarget
 
@@ -28,6 +29,8 @@ class StepPlan:
     ``themes``: at the start of this step, group the previous step's notes into themes.
     ``vote``: when the writing time is up, hold a dot-voting round of ``vote_duration``
     on this step's notes (``notes``) or on its "How might we…?" questions (``questions``).
+    ``deadline``: a fixed end (aware) the facilitator gave instead of a duration; the
+    duration stays as the fallback for when the step starts after its deadline.
     """
 
     kind: str
@@ -35,6 +38,7 @@ class StepPlan:
     themes: bool = False
     vote: VoteTarget | None = None
     vote_duration: timedelta = DEFAULT_VOTE_DURATION
+    deadline: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,16 @@ class Template:
         return tuple(
             replace(step, duration=duration)
             for step, duration in zip(self.steps, durations, strict=True)
+        )
+
+    def with_times(self, times: list[StepTime]) -> tuple[StepPlan, ...]:
+        """The template's steps with the given durations or deadlines, in order (a step
+        with a deadline keeps its planned duration as the fallback)."""
+        return tuple(
+            replace(step, deadline=time.deadline)
+            if time.deadline is not None
+            else replace(step, duration=time.duration or step.duration)
+            for step, time in zip(self.steps, times, strict=True)
         )
 
     @property

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from bot.domain.board import Note
+from bot.domain.recap import DailyRecap
 from bot.domain.session import Session, SessionStatus
 from bot.domain.summary import (
     Participation,
@@ -22,6 +23,10 @@ from bot.domain.voting import VoteRound
 from bot.i18n import Catalog
 
 MESSAGE_LIMIT = 2000
+
+# A recap names this many newcomers and lists this many of the latest notes.
+MAX_NAMED_NEWCOMERS = 10
+MAX_RECAP_NOTES = 15
 
 
 def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -91,14 +96,21 @@ def step_name(catalog: Catalog, locale: str, kind: str) -> str:
     return catalog.t(locale, f"steps.{kind}.name")
 
 
-def deadline(catalog: Catalog, locale: str, due_at: datetime) -> str:
-    """``<t:…:R> (om <t:…:t>)``."""
+def deadline(catalog: Catalog, locale: str, due_at: datetime, long: bool = False) -> str:
+    """``<t:…:R> (om <t:…:t>)``; ``long`` gives the date too (``<t:…:f>``), for steps
+    that last days."""
     return catalog.t(
         locale,
-        "common.deadline",
+        "common.deadline_long" if long else "common.deadline",
         relative=timestamp(due_at, "R"),
-        clock=timestamp(due_at, "t"),
+        clock=timestamp(due_at, "f" if long else "t"),
     )
+
+
+def session_deadline(catalog: Catalog, session: Session) -> str:
+    """The current step's deadline, with the date when the step is an async one."""
+    assert session.due_at is not None
+    return deadline(catalog, session.locale, session.due_at, long=session.step_is_async)
 
 
 def session_card(catalog: Catalog, locale: str, topic: str, facilitator_id: int) -> str:
@@ -121,7 +133,11 @@ def welcome(catalog: Catalog, session: Session, retention_days: int) -> list[str
             "session.welcome.step_line",
             number=index + 1,
             name=step_name(catalog, loc, step.kind),
-            duration=human_duration(catalog, loc, step.duration),
+            duration=(
+                catalog.t(loc, "session.welcome.until", deadline=timestamp(step.deadline, "f"))
+                if step.deadline is not None
+                else human_duration(catalog, loc, step.duration)
+            ),
         )
         for index, step in enumerate(session.steps)
     ]
@@ -130,6 +146,11 @@ def welcome(catalog: Catalog, session: Session, retention_days: int) -> list[str
         *steps,
         "",
         catalog.t(loc, "session.welcome.how"),
+        *(
+            [catalog.t(loc, "session.welcome.nudges")]
+            if session.nudges and session.has_async_steps
+            else []
+        ),
         "",
         catalog.t(
             loc,
@@ -161,8 +182,10 @@ def step_prompt(catalog: Catalog, session: Session, again: bool) -> list[str]:
         )
     if session.due_at is not None:
         lines.append(
-            catalog.t(loc, "session.step.due", deadline=deadline(catalog, loc, session.due_at))
+            catalog.t(loc, "session.step.due", deadline=session_deadline(catalog, session))
         )
+        if session.step_is_async:
+            lines.append(catalog.t(loc, "session.step.async"))
     return split_message(lines)
 
 
@@ -174,7 +197,7 @@ def reminder(catalog: Catalog, session: Session) -> str:
         loc,
         "session.reminder",
         name=step_name(catalog, loc, session.current_step.kind),
-        deadline=deadline(catalog, loc, session.due_at),
+        deadline=session_deadline(catalog, session),
     )
 
 
@@ -197,7 +220,7 @@ def resumed(catalog: Catalog, session: Session) -> str:
         loc,
         "session.resumed",
         name=step_name(catalog, loc, session.current_step.kind),
-        deadline=deadline(catalog, loc, session.due_at),
+        deadline=session_deadline(catalog, session),
     )
 
 
@@ -219,7 +242,7 @@ def extended(catalog: Catalog, session: Session, added: timedelta) -> str:
         "session.extended",
         name=name,
         added=more,
-        deadline=deadline(catalog, loc, session.due_at),
+        deadline=session_deadline(catalog, session),
     )
 
 
@@ -483,7 +506,9 @@ def status(
         )
     elif session.due_at is not None:
         clock = catalog.t(
-            locale, "status.running", deadline=deadline(catalog, locale, session.due_at)
+            locale,
+            "status.running",
+            deadline=deadline(catalog, locale, session.due_at, long=session.step_is_async),
         )
     else:
         clock = catalog.t(locale, "status.ended")
@@ -497,5 +522,90 @@ def status(
         clock=clock,
         notes=count(catalog, locale, "note", note_count),
         people=count(catalog, locale, "person", author_count),
+        thread=f"<#{session.thread_id}>",
+    )
+
+
+def daily_recap(
+    catalog: Catalog, session: Session, recap: DailyRecap, in_channel: bool = False
+) -> list[str]:
+    """The end-of-day recap or the morning digest: what was added, themes and votes so
+    far, who joined, and what comes next by when."""
+    loc = session.locale
+    kind = recap.kind.value
+    lines = [
+        catalog.t(
+            loc,
+            f"recap.{kind}.heading",
+            topic=session.topic,
+            since=timestamp(recap.since, "f"),
+        )
+    ]
+    if in_channel:
+        lines.append(catalog.t(loc, "recap.thread", thread=f"<#{session.thread_id}>"))
+    lines.append(
+        catalog.t(
+            loc,
+            "recap.added",
+            notes=count(catalog, loc, "note", len(recap.new_notes)),
+            comments=count(catalog, loc, "comment", recap.comments),
+            people=count(catalog, loc, "person", recap.writers),
+        )
+    )
+    if recap.newcomers:
+        names = ", ".join(one_line(name) for name in recap.newcomers[:MAX_NAMED_NEWCOMERS])
+        more = len(recap.newcomers) - MAX_NAMED_NEWCOMERS
+        if more > 0:
+            names += " " + catalog.t(loc, "recap.and_more", n=more)
+        lines.append(catalog.t(loc, "recap.newcomers", names=names))
+    listed = recap.new_notes[-MAX_RECAP_NOTES:]
+    if listed:
+        lines += ["", catalog.t(loc, "recap.latest")]
+        lines += [f"• {one_line(note.text)} — *{one_line(note.author_name)}*" for note in listed]
+        if len(recap.new_notes) > len(listed):
+            hidden = len(recap.new_notes) - len(listed)
+            lines.append(catalog.t(loc, "recap.and_more", n=hidden))
+    if recap.themes:
+        lines += ["", catalog.t(loc, "recap.themes")]
+        lines += [
+            f"• **{one_line(group.name)}** ({count(catalog, loc, 'note', len(group.notes))})"
+            for group in recap.themes
+        ]
+    if recap.votes:
+        lines += ["", catalog.t(loc, "recap.votes")]
+        lines += [ranked_line(catalog, loc, item) for item in recap.votes]
+    if recap.voters:
+        lines.append(
+            catalog.t(loc, "recap.voting", people=count(catalog, loc, "person", recap.voters))
+        )
+    lines.append("")
+    step = step_name(catalog, loc, recap.step_kind)
+    if recap.due_at is not None:
+        lines.append(
+            catalog.t(
+                loc,
+                "recap.now",
+                name=step,
+                deadline=deadline(catalog, loc, recap.due_at, long=True),
+            )
+        )
+    if recap.next_step_kind is not None:
+        lines.append(
+            catalog.t(loc, "recap.next", name=step_name(catalog, loc, recap.next_step_kind))
+        )
+    else:
+        lines.append(catalog.t(loc, "recap.last"))
+    return split_message(lines)
+
+
+def nudge(catalog: Catalog, session: Session) -> str:
+    """The private half-time nudge: friendly, with the way back and the way out."""
+    loc = session.locale
+    return catalog.t(
+        loc,
+        "recap.nudge",
+        topic=session.topic,
+        name=step_name(catalog, loc, session.current_step.kind),
+        deadline=session_deadline(catalog, session),
         thread=f"<#{session.thread_id}>",
     )

@@ -16,13 +16,15 @@ from bot.domain.templates import StepPlan
 from bot.domain.voting import VoteTarget
 from bot.ports import ChannelBusyError
 from bot.storage.base import parse_time, required_time, to_time
+from bot.storage.between_days_repo import BetweenDaysRepository
 from bot.storage.themes_repo import ThemesRepository
 from bot.storage.votes_repo import VotesRepository
 
 _SESSION_COLUMNS = (
     "id, guild_id, channel_id, thread_id, facilitator_id, topic, locale, template, steps,"
     " step_index, status, step_started_at, due_at, remaining_seconds, reminder_before_seconds,"
-    " reminded_step, last_message_id, created_at, ended_at, version, phase, chosen_question"
+    " reminded_step, last_message_id, created_at, ended_at, version, phase, chosen_question,"
+    " async_reminders, reminders_done, zone, nudges"
 )
 _NOTE_COLUMNS = (
     "id, session_id, step_index, author_id, author_name, text, attachments, source,"
@@ -30,8 +32,23 @@ _NOTE_COLUMNS = (
 )
 
 
-# Notes per INSERT statement: 10 values each, well under SQLite's 32,766 variables.
-_INSERT_CHUNK = 500
+# Notes per INSERT statement at most: 10 values each, well under SQLite's 32,766
+# variables. Chunks are powers of two, so the statement cache holds at most nine
+# shapes; a shape per batch size would keep up to 128 large prepared statements
+# (megabytes, seen in bench/memory.py).
+_INSERT_CHUNK = 256
+
+
+def _chunks(drafts: list[NoteDraft]) -> list[list[NoteDraft]]:
+    """``drafts`` cut into runs whose lengths are powers of two, at most _INSERT_CHUNK."""
+    chunks = []
+    start = 0
+    while start < len(drafts):
+        size = min(_INSERT_CHUNK, 1 << ((len(drafts) - start).bit_length() - 1))
+        chunks.append(drafts[start : start + size])
+        start += size
+    return chunks
+
 
 # Rows converted per hop when reading many notes.
 _FETCH_PAGE = 1000
@@ -70,6 +87,10 @@ def _session_from_row(row: sqlite3.Row) -> Session:
         version=row["version"],
         phase=Phase(row["phase"]),
         chosen_question=row["chosen_question"],
+        async_reminders=tuple(timedelta(seconds=x) for x in json.loads(row["async_reminders"])),
+        reminders_done=row["reminders_done"],
+        zone=row["zone"],
+        nudges=bool(row["nudges"]),
     )
 
 
@@ -127,6 +148,10 @@ def _session_values(session: Session) -> dict[str, Any]:
         "ended_at": to_time(session.ended_at),
         "phase": session.phase.value,
         "chosen_question": session.chosen_question,
+        "async_reminders": json.dumps([lead.total_seconds() for lead in session.async_reminders]),
+        "reminders_done": session.reminders_done,
+        "zone": session.zone,
+        "nudges": int(session.nudges),
     }
 
 
@@ -137,6 +162,8 @@ def _step_to_json(step: StepPlan) -> dict[str, Any]:
     if step.vote is not None:
         data["vote"] = step.vote.value
         data["vote_seconds"] = step.vote_duration.total_seconds()
+    if step.deadline is not None:
+        data["deadline"] = to_time(step.deadline)
     return data
 
 
@@ -148,10 +175,11 @@ def _step_from_json(data: dict[str, Any]) -> StepPlan:
         themes=bool(data.get("themes", False)),
         vote=None if vote is None else VoteTarget(vote),
         vote_duration=timedelta(seconds=data.get("vote_seconds", 240)),
+        deadline=parse_time(data.get("deadline")),
     )
 
 
-class SqliteStore(VotesRepository, ThemesRepository):
+class SqliteStore(VotesRepository, ThemesRepository, BetweenDaysRepository):
     """Sessions, notes, comments, votes and themes in one SQLite file."""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
@@ -326,8 +354,7 @@ class SqliteStore(VotesRepository, ThemesRepository):
         loose: list[int] = []  # note ids of notes without a message, in insert order
         newest: dict[int, int] = {}
         async with self._transaction() as db:
-            for start in range(0, len(drafts), _INSERT_CHUNK):
-                chunk = drafts[start : start + _INSERT_CHUNK]
+            for chunk in _chunks(drafts):
                 rows = await db.execute_fetchall(
                     "INSERT OR IGNORE INTO notes (session_id, step_index, author_id,"
                     " author_name, text, attachments, source, message_id, created_at, kind)"

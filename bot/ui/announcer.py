@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import discord
 
+from bot.domain.recap import DailyRecap
 from bot.domain.session import Session
 from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
 from bot.domain.voting import VoteRound
@@ -109,12 +110,31 @@ class DiscordAnnouncer:
         )
 
     async def step_started(self, session: Session, again: bool) -> None:
-        """The step's prompt and deadline, with the Add note button."""
-        await self._post(
+        """The step's prompt and deadline, with the Add note button; pinned when the step
+        lasts days, so late joiners find what to do."""
+        sent = await self._post(
             session.thread_id,
             text.step_prompt(self._catalog, session, again),
             button_locale=session.locale,
         )
+        if sent is not None and session.step_is_async:
+            await self._pin_alone(sent)
+
+    async def _pin_alone(self, prompt: discord.Message) -> None:
+        """Pin the prompt and unpin the bot's earlier ones (pinning needs Manage Messages;
+        without it the prompt is still re-posted in every daily recap)."""
+        me = self._client.user
+        try:
+            earlier = [
+                old
+                async for old in prompt.channel.pins(limit=50)
+                if me is not None and old.author.id == me.id and old.id != prompt.id
+            ]
+            for old in earlier:
+                await old.unpin()
+            await prompt.pin()
+        except discord.HTTPException as error:
+            log.warning("could not pin the step prompt in %s: %s", prompt.channel.id, error)
 
     async def step_summary(self, session: Session, summary: StepSummary) -> None:
         """Counts and notes of the step that ended, with a board picture when it has
@@ -293,3 +313,30 @@ class DiscordAnnouncer:
             text.vote_results(self._catalog, session.locale, vote, ranking, voters),
             button_locale=None,
         )
+
+    async def daily_recap(
+        self,
+        session: Session,
+        recap: DailyRecap,
+        board: StepSummary | None,
+        channel_id: int | None,
+    ) -> None:
+        """The recap or digest, in the thread or the configured recap channel, with the
+        board picture when the board changed."""
+        files = await self._picture(session, board) if board is not None and board.groups else None
+        await self._post(
+            channel_id or session.thread_id,
+            text.daily_recap(self._catalog, session, recap, in_channel=channel_id is not None),
+            button_locale=None,
+            files=files,
+        )
+
+    async def nudge(self, session: Session, user_id: int) -> bool:
+        """A direct message; people who closed their DMs are left alone."""
+        try:
+            user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
+            await user.send(text.nudge(self._catalog, session), allowed_mentions=NO_PINGS)
+        except discord.HTTPException as error:
+            log.info("no nudge for %s in session %s: %s", user_id, session.id, error)
+            return False
+        return True

@@ -27,10 +27,12 @@ async def test_commands_are_synced_with_dutch_names_and_descriptions(harness: Ha
         "end",
         "status",
         "vote",
+        "nudges",
     }
     assert subcommands["vote"]["name_localizations"]["nl"] == "stemmen"
+    assert subcommands["nudges"]["name_localizations"]["nl"] == "duwtjes"
     board = {o["name"] for o in commands["board"]["options"]}
-    assert board == {"themes", "rename", "move", "merge"}
+    assert board == {"themes", "rename", "move", "merge", "export"}
     assert commands["board"]["name_localizations"]["nl"] == "bord"
     assert subcommands["resume"]["name_localizations"]["nl"] == "verder"
     start_options = {o["name"]: o for o in subcommands["start"]["options"]}

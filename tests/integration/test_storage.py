@@ -16,8 +16,8 @@ from bot.domain.board import CommentDraft, NoteDraft, NoteSource
 from bot.domain.session import Session, SessionStatus
 from bot.domain.templates import StepPlan
 from bot.ports import ChannelBusyError
-from bot.storage.db import connect, migrate, migrations, schema_version
 from bot.storage import sqlite_store
+from bot.storage.db import connect, migrate, migrations, schema_version
 from bot.storage.sqlite_store import SqliteStore
 from tests.fakes import START
 
@@ -414,3 +414,40 @@ async def test_many_notes_are_read_in_pages_in_order(
         await store.add_note(note_draft(session, 200 + i, f"p{i}"))
     assert [n.text for n in await store.notes(session.id)] == [f"p{i}" for i in range(10)]
     assert [n.text for n in await store.notes(session.id, 0)] == [f"p{i}" for i in range(10)]
+
+
+async def test_a_reminded_step_stays_reminded_after_migrating_to_several_reminders(
+    db_path: Path,
+) -> None:
+    """A session stored under schema 3 (one reminder per step) keeps its state."""
+    await asyncio.to_thread(db_path.parent.mkdir, parents=True, exist_ok=True)
+    raw = await aiosqlite.connect(db_path, isolation_level=None)
+    try:
+        for version, script in migrations():
+            if version > 3:
+                break
+            await raw.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+        for thread, reminded in ((20, 1), (21, -1)):
+            await raw.execute(
+                "INSERT INTO sessions (guild_id, channel_id, thread_id, facilitator_id, topic,"
+                " locale, template, steps, step_index, status, step_started_at, due_at,"
+                " reminder_before_seconds, reminded_step, created_at)"
+                " VALUES (1, ?, ?, 4, 't', 'nl', 'classic', '[{\"kind\": \"empathise\","
+                ' "seconds": 900}, {"kind": "define", "seconds": 600}]\', 1, \'running\','
+                " '2025-03-14T09:30:00+00:00', '2025-03-14T09:40:00+00:00', 120, ?,"
+                " '2025-03-14T09:30:00+00:00')",
+                (thread, thread, reminded),
+            )
+    finally:
+        await raw.close()
+    connection = await connect(db_path)
+    try:
+        store = SqliteStore(connection)
+        reminded = await store.session_by_thread(20)
+        fresh = await store.session_by_thread(21)
+        assert reminded is not None and fresh is not None
+        assert reminded.reminder_at() is None
+        assert fresh.reminder_at() is not None
+        assert reminded.zone == "Europe/Amsterdam" and reminded.nudges
+    finally:
+        await connection.close()

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.deadlines import DeadlineProblem
 from bot.domain.durations import DurationProblem
+from bot.domain.recap import RecapKind
 from bot.domain.session import Refusal
 from bot.domain.templates import STEP_KINDS
 from bot.domain.voting import BallotRefusal, VoteTarget
@@ -174,6 +176,7 @@ KEY_CALLS: dict[str, tuple[int, str, tuple[str, ...]]] = {
 FSTRING_KEYS: dict[str, list[str] | None] = {
     "errors.session.{}": [r.value for r in Refusal],
     "errors.duration.{}": [p.value for p in DurationProblem],
+    "errors.deadline.{}": [p.value for p in DeadlineProblem],
     "steps.{}.name": list(STEP_KINDS),
     "steps.{}.prompt": list(STEP_KINDS),
     "commands.templates.{}": sorted(load_templates()),
@@ -182,6 +185,7 @@ FSTRING_KEYS: dict[str, list[str] | None] = {
     # VoteRefusedError reasons raised in bot/facilitation.py.
     "errors.vote.{}": ["too_few_options", "unknown_round"],
     "common.month.m{}": [str(month) for month in range(1, 13)],
+    "recap.{}.heading": [kind.value for kind in RecapKind],
     # The helpers themselves: their callers' arguments are checked through KEY_CALLS.
     "common.count.{}.{}": None,
     "cli.{}": None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -195,3 +195,23 @@ def test_the_token_error_does_not_repeat_the_token() -> None:
     with pytest.raises(TokenError) as caught:
         read_token({"DISCORD_TOKEN": "secret-but-wrong"})
     assert "secret-but-wrong" not in str(caught.value)
+
+
+def test_lists_and_switches_come_from_the_environment_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COCREATE_FACILITATION__ASYNC_REMINDERS", '["12h", "1h"]')
+    monkeypatch.setenv("COCREATE_RECAPS__DIGEST", "true")
+    monkeypatch.setenv("COCREATE_RECAPS__TIME", "18:30")
+    settings = load_settings(EXAMPLE)
+    assert settings.facilitation.async_reminder_leads == (timedelta(hours=12), timedelta(hours=1))
+    assert settings.recaps.digest is True
+    assert settings.recaps.at == time(18, 30)
+    # The rest of the section still comes from the file.
+    assert settings.facilitation.template == "classic"
+
+
+def test_a_bad_recap_time_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCREATE_RECAPS__TIME", "vijf uur")
+    with pytest.raises(ConfigError, match=r"recaps\.time"):
+        load_settings(None)
