@@ -157,11 +157,11 @@ async def run(
 
     The target row has each client in its own process (the sandbox keeps this one), so
     the client's rate is not capped by the sandbox sharing its CPU; each client is run
-    ``repeats`` times (3; quick: 1), alternating, and the medians are compared. One
+    ``repeats`` times (5; quick: 1), alternating, and the medians are compared. One
     same-process run of each follows as context.
     """
     n = count or (QUICK if quick else FULL)
-    times = repeats or (1 if quick else 3)
+    times = repeats or (1 if quick else 5)
     name = "ingest"
     with tempfile.TemporaryDirectory() as folder:
         bots: list[dict[str, float]] = []

@@ -22,6 +22,7 @@ from bot.domain.session import Session
 from bot.endpoints import point_discord_at
 from bot.facilitation import Facilitation, SessionDefaults
 from bot.heap import freeze_long_lived
+from bot.heartbeat import BEAT_SECONDS, beat, heartbeat_path
 from bot.i18n import Catalog, catalog
 from bot.ports import Clock, ThemeFinder
 from bot.settings import Settings
@@ -91,6 +92,7 @@ class CocreateBot(commands.Bot):
         self._ack_pace = ack_pace
         self._themes: ThemeService | None = None
         self._notes: NotesCog | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
 
     @property
     def facilitation(self) -> Facilitation:
@@ -258,10 +260,29 @@ class CocreateBot(commands.Bot):
         for session in await self.store.active_sessions():
             await self._catch_up(session)
         self.caught_up.set()
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._beat())
+
+    async def _beat(self) -> None:
+        """Touch the heartbeat file while connected (``cocreate health`` reads it)."""
+        path = heartbeat_path(Path(self.settings.storage.path))
+        while not self.is_closed():
+            if self.is_ready() and not self.ws_closed():
+                try:
+                    await asyncio.to_thread(beat, path)
+                except OSError as error:
+                    log.warning("cannot write the heartbeat file %s: %s", path, error)
+            await asyncio.sleep(BEAT_SECONDS)
+
+    def ws_closed(self) -> bool:
+        """Whether the gateway connection is down (reconnecting)."""
+        return self.ws is None or not self.ws.open
 
     async def close(self) -> None:
         """Stop timers and close the database after the gateway."""
         self.timers.shutdown()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         if self._recovery is not None and not self._recovery.done():
             self._recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -1,21 +1,34 @@
-"""``cocreate run | check-config | sessions | export``: start the bot, check its
-configuration offline, list the sessions in the database, or export a session's board.
+"""``cocreate run | check-config | invite-url | sync-commands | health | sessions | export |
+demo``.
+
+* ``run``: connect to Discord and run sessions.
+* ``check-config``: validate the configuration, templates and prompts offline.
+* ``invite-url``: print the link that adds the bot to a server with exactly the
+  permissions it needs (bot/permissions.py), and where to switch on Message Content.
+* ``sync-commands``: register the slash commands with Discord (one server, or all) and exit.
+* ``health``: exit 0 while the running bot's heartbeat file is fresh, else 1 (Docker's
+  HEALTHCHECK).
+* ``sessions`` / ``export``: list the sessions in the database, export a session's board.
+* ``demo``: a whole session offline, printed as it happens, its board written to a folder.
 
 Every failure an admin can fix ends in one sentence on stderr and a non-zero exit code.
-``sessions`` and ``export`` only read the SQLite file: no Discord token needed.
+``invite-url``, ``health``, ``sessions`` and ``export`` need no connection to Discord.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import binascii
 import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import aiohttp
 import discord
@@ -26,14 +39,30 @@ from bot.domain.templates import TemplateError
 from bot.export import BoardNote, ExportFormat, ExportOptions, board_events, writer_for
 from bot.export.text import Words, local_time
 from bot.export.writer import TextSink
+from bot.heartbeat import age, heartbeat_path, is_fresh
 from bot.i18n import LOCALES, Catalog, PromptsError, catalog
-from bot.settings import ConfigError, Settings, TokenError, load_settings, read_token
+from bot.permissions import invite_url
+from bot.settings import (
+    ConfigError,
+    Settings,
+    StorageSettings,
+    ThemesSettings,
+    TokenError,
+    load_settings,
+    read_token,
+)
 from bot.storage.export_reader import DatabaseTooOldError, ExportReader, open_reader
 from bot.template_files import load_templates
 
 EXIT_CONFIG = 2
 EXIT_DISCORD = 3
 EXIT_NOT_FOUND = 4
+# `cocreate health`: Docker reads 1 as unhealthy and reserves 2, so every failure is 1.
+EXIT_UNHEALTHY = 1
+EXIT_INTERRUPTED = 130
+
+# Where an application's Bot page (with its privileged intents) is in the developer portal.
+PORTAL_BOT_PAGE = "https://discord.com/developers/applications/{application_id}/bot"
 
 _ReaderWork = Callable[[ExportReader], Awaitable[int]]
 
@@ -68,8 +97,17 @@ def _fail(sentences: Catalog, locale: str, key: str, code: int, **values: object
     return code
 
 
+def _discord_id(text: str) -> int:
+    """An argparse type: a Discord id (a positive whole number)."""
+    if not text.strip().isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Discord id (a number)")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cocreate", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="cocreate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="connect to Discord and run sessions")
     run.add_argument("--config", type=Path, default=Path("config.toml"))
@@ -80,6 +118,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = commands.add_parser("check-config", help="validate the configuration offline")
     check.add_argument("--config", type=Path, default=Path("config.toml"))
+    invite = commands.add_parser(
+        "invite-url", help="print the link that adds the bot to a server (no connection)"
+    )
+    invite.add_argument("--config", type=Path, default=None, help="default: ./config.toml")
+    invite.add_argument(
+        "--application-id",
+        type=_discord_id,
+        default=None,
+        help="default: [discord] application_id, else read from DISCORD_TOKEN",
+    )
+    sync = commands.add_parser(
+        "sync-commands", help="register the slash commands with Discord, then exit"
+    )
+    sync.add_argument("--config", type=Path, default=Path("config.toml"))
+    sync.add_argument(
+        "--guild",
+        type=_discord_id,
+        default=None,
+        help="one server's id (instant); default: [discord] sync_guild_id, else all servers",
+    )
+    health_check = commands.add_parser(
+        "health", help="exit 0 if the running bot is connected, else 1 (for HEALTHCHECK)"
+    )
+    health_check.add_argument("--config", type=Path, default=None, help="default: ./config.toml")
     listing = commands.add_parser("sessions", help="list the sessions in the database")
     listing.add_argument("--config", type=Path, default=None, help="default: ./config.toml")
     export = commands.add_parser(
@@ -99,7 +161,26 @@ def _parser() -> argparse.ArgumentParser:
         "--language", choices=LOCALES, default=None, help="default: the session's language"
     )
     export.add_argument("--config", type=Path, default=None, help="default: ./config.toml")
+    demo = commands.add_parser(
+        "demo", help="show a whole session offline: the real bot against a stand-in Discord"
+    )
+    demo.add_argument("--language", choices=LOCALES, default="nl")
+    demo.add_argument(
+        "--output", type=Path, default=None, help="default: ./cocreate-demo-<date-time>"
+    )
     return parser
+
+
+def demo(language: str, output: Path | None) -> int:
+    """Run ``cocreate demo``; 0 when it finished and wrote its files."""
+    from bot.demo import DemoError, run_demo
+
+    try:
+        asyncio.run(run_demo(language, output))
+    except DemoError as error:
+        print(f"demo: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _load(path: Path, sentences: Catalog) -> Settings | int:
@@ -136,43 +217,199 @@ def check_config(path: Path, sentences: Catalog) -> int:
     return 0
 
 
-async def _run(settings: Settings, token: str, sync: bool) -> None:
+def _settings_and_token(path: Path, sentences: Catalog) -> tuple[Settings, str] | int:
+    """The settings and the token for talking to Discord, or the exit code after saying
+    what is wrong with them."""
+    loaded = _load(path, sentences)
+    if isinstance(loaded, int):
+        return loaded
+    settings = loaded
+    try:
+        token = read_token()
+    except TokenError as error:
+        key = "token_missing" if error.missing else "token_malformed"
+        return _fail(sentences, settings.locale.default, key, EXIT_CONFIG)
+    return settings, token
+
+
+def _log_to_stderr(level: str, token: str) -> None:
+    # cocreate never joins a voice channel: the missing voice libraries are no news.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_TokenFilter(token))
+
+
+def _with_discord(settings: Settings, sentences: Catalog, work: Coroutine[Any, Any, int]) -> int:
+    """Run ``work``; what Discord refuses or a network failure is one sentence."""
+    locale = settings.locale.default
+    try:
+        return asyncio.run(work)
+    except discord.LoginFailure:
+        return _fail(sentences, locale, "login_failed", EXIT_DISCORD)
+    except discord.PrivilegedIntentsRequired:
+        return _fail(sentences, locale, "intent_missing", EXIT_DISCORD)
+    except discord.HTTPException as error:
+        return _fail(sentences, locale, "discord_failed", EXIT_DISCORD, problem=error)
+    except (aiohttp.ClientConnectionError, OSError) as error:
+        where = settings.discord.api_base_url or "discord.com"
+        return _fail(sentences, locale, "connect_failed", EXIT_DISCORD, where=where, problem=error)
+
+
+async def _run(settings: Settings, token: str, sync: bool) -> int:
     from bot.app import CocreateBot  # imported late: check-config needs no client
 
     bot = CocreateBot(settings, sync_commands=sync or None)
     async with bot:
         await bot.start(token)
+    return 0
 
 
 def run(path: Path, sync: bool, sentences: Catalog) -> int:
     """Start the bot and keep it running until interrupted."""
-    loaded = _load(path, sentences)
+    loaded = _settings_and_token(path, sentences)
+    if isinstance(loaded, int):
+        return loaded
+    settings, token = loaded
+    _log_to_stderr(settings.logging.level, token)
+    try:
+        return _with_discord(settings, sentences, _run(settings, token, sync))
+    except KeyboardInterrupt:
+        return 0
+
+
+# -- setting up: the invite link, the slash commands, the health check ---------------------
+
+
+def application_id_from_token(token: str) -> int | None:
+    """The application id a bot token starts with, or None if it does not.
+
+    A token's first dot-separated part is the bot user's id in base64 (padding left off);
+    for a bot application, that id is the application's id too.
+    """
+    first = token.strip().removeprefix("Bot ").strip().split(".", 1)[0]
+    try:
+        decoded = base64.urlsafe_b64decode(first + "=" * (-len(first) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not (decoded.isascii() and decoded.isdigit()) or int(decoded) <= 0:
+        return None
+    return int(decoded)
+
+
+def print_invite(
+    config: Path | None,
+    application_id: int | None,
+    sentences: Catalog,
+    out: TextIO | None = None,
+) -> int:
+    """Print the invite link and where to switch on the Message Content intent. The id:
+    ``application_id``, else ``[discord] application_id``, else read from DISCORD_TOKEN."""
+    loaded = _data_settings(config, sentences)
     if isinstance(loaded, int):
         return loaded
     settings = loaded
     locale = settings.locale.default
+    found = application_id or settings.discord.application_id
+    if found is None:
+        try:
+            found = application_id_from_token(read_token())
+        except TokenError as error:
+            if error.missing:
+                return _fail(sentences, locale, "invite_no_application", EXIT_CONFIG)
+        if found is None:
+            return _fail(sentences, locale, "invite_token_unreadable", EXIT_CONFIG)
+    stream = out or sys.stdout
+    print(invite_url(found), file=stream)
+    print(sentences.t(locale, "cli.invite_open"), file=stream)
+    portal = PORTAL_BOT_PAGE.format(application_id=found)
+    print(sentences.t(locale, "cli.invite_intent", portal=portal), file=stream)
+    return 0
+
+
+async def _sync(settings: Settings, token: str, sentences: Catalog) -> int:
+    from bot.app import CocreateBot  # imported late: the other commands need no client
+
+    class CommandsOnly(CocreateBot):
+        """The bot as far as logging in builds it (its command tree, translated), without
+        the gateway: no sessions are recovered and no timers run."""
+
+        async def setup_hook(self) -> None:
+            await super().setup_hook()
+            # Cancelled before it ever ran: the recovery task has not had a turn yet.
+            if self._recovery is not None:
+                self._recovery.cancel()
+            self.timers.shutdown()
+
+    locale = settings.locale.default
+    guild_id = settings.discord.sync_guild_id
+    # setup_hook wires the whole bot, database included; a scratch one keeps the real
+    # database (and a bot that may be running on it) out of this.
+    with tempfile.TemporaryDirectory(prefix="cocreate-sync-") as scratch:
+        scratch_settings = settings.model_copy(
+            update={
+                "storage": StorageSettings(path=Path(scratch) / "scratch.sqlite3"),
+                "themes": ThemesSettings(embedder="lexical"),
+            }
+        )
+        bot = CommandsOnly(scratch_settings, sentences=sentences, sync_commands=False)
+        async with bot:
+            await bot.login(token)
+            try:
+                count = await bot.sync_commands()
+            except discord.Forbidden:
+                if guild_id is None:
+                    raise
+                return _fail(sentences, locale, "sync_forbidden", EXIT_DISCORD, guild=guild_id)
+    if guild_id is None:
+        print(sentences.t(locale, "cli.synced_global", count=count))
+    else:
+        print(sentences.t(locale, "cli.synced_guild", count=count, guild=guild_id))
+    return 0
+
+
+def sync_commands(path: Path, guild_id: int | None, sentences: Catalog) -> int:
+    """Log in, register the slash commands (to ``guild_id``, else to ``[discord]
+    sync_guild_id``, else globally), say how many and where, and exit."""
+    loaded = _settings_and_token(path, sentences)
+    if isinstance(loaded, int):
+        return loaded
+    settings, token = loaded
+    if guild_id is not None:
+        discord_settings = settings.discord.model_copy(update={"sync_guild_id": guild_id})
+        settings = settings.model_copy(update={"discord": discord_settings})
+    # The one line printed at the end says it all; discord.py's INFO lines would not help.
+    level = settings.logging.level
+    _log_to_stderr("WARNING" if level == "INFO" else level, token)
     try:
-        token = read_token()
-    except TokenError as error:
-        key = "token_missing" if error.missing else "token_malformed"
-        return _fail(sentences, locale, key, EXIT_CONFIG)
-    logging.basicConfig(
-        level=settings.logging.level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_TokenFilter(token))
-    try:
-        asyncio.run(_run(settings, token, sync))
-    except discord.LoginFailure:
-        return _fail(sentences, locale, "login_failed", EXIT_DISCORD)
-    except discord.PrivilegedIntentsRequired:
-        return _fail(sentences, locale, "intent_missing", EXIT_DISCORD)
-    except (aiohttp.ClientConnectionError, OSError) as error:
-        where = settings.discord.api_base_url or "discord.com"
-        return _fail(sentences, locale, "connect_failed", EXIT_DISCORD, where=where, problem=error)
+        return _with_discord(settings, sentences, _sync(settings, token, sentences))
     except KeyboardInterrupt:
-        return 0
+        return EXIT_INTERRUPTED
+
+
+def health(config: Path | None, sentences: Catalog, now: float | None = None) -> int:
+    """0 while the running bot's heartbeat file is fresh; else one sentence and 1."""
+    loaded = _data_settings(config, sentences)
+    if isinstance(loaded, int):
+        return EXIT_UNHEALTHY
+    settings = loaded
+    locale = settings.locale.default
+    path = heartbeat_path(Path(settings.storage.path))
+    seconds = age(path, now)
+    if seconds is None:
+        return _fail(sentences, locale, "health_never", EXIT_UNHEALTHY, path=path)
+    words = Words(sentences, locale)
+    if not is_fresh(path, now):
+        return _fail(
+            sentences,
+            locale,
+            "health_stale",
+            EXIT_UNHEALTHY,
+            age=words.duration(seconds),
+            path=path,
+        )
+    print(sentences.t(locale, "cli.health_ok", age=words.duration(seconds)))
     return 0
 
 
@@ -180,8 +417,8 @@ def run(path: Path, sync: bool, sentences: Catalog) -> int:
 
 
 def _data_settings(path: Path | None, sentences: Catalog) -> Settings | int:
-    """Settings for reading the database: the given file, else ./config.toml if there is
-    one, else the defaults and the environment."""
+    """Settings for the commands that do not connect: the given file, else ./config.toml
+    if there is one, else the defaults and the environment."""
     if path is None and Path("config.toml").is_file():
         path = Path("config.toml")
     # The same environment as `run` sees (COCREATE_STORAGE__PATH may live in a .env).
@@ -407,11 +644,19 @@ def main(argv: list[str] | None = None) -> int:
         sentences = catalog()
     except PromptsError as error:
         print(f"prompts: {error}", file=sys.stderr)
-        return EXIT_CONFIG
+        return EXIT_UNHEALTHY if arguments.command == "health" else EXIT_CONFIG
     if arguments.command == "check-config":
         return check_config(arguments.config, sentences)
+    if arguments.command == "invite-url":
+        return print_invite(arguments.config, arguments.application_id, sentences)
+    if arguments.command == "sync-commands":
+        return sync_commands(arguments.config, arguments.guild, sentences)
+    if arguments.command == "health":
+        return health(arguments.config, sentences)
     if arguments.command == "sessions":
         return list_sessions(arguments.config, sentences)
+    if arguments.command == "demo":
+        return demo(arguments.language, arguments.output)
     if arguments.command == "export":
         return export_session(
             arguments.config,

@@ -15,7 +15,9 @@ from typing import Any
 
 LOCALES = ("nl", "en")
 DEFAULT_LOCALE = "nl"
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+# bot/prompts links to the repository's prompts/ folder; in an installed wheel it is the
+# folder itself.
+PROMPTS_DIR = Path(__file__).parent / "prompts"
 
 
 class PromptsError(ValueError):

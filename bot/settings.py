@@ -39,6 +39,8 @@ class DiscordSettings(_Section):
     gateway_url: str | None = None
     sync_commands: bool = False
     sync_guild_id: int | None = None
+    # For `cocreate invite-url`; read from DISCORD_TOKEN when unset.
+    application_id: int | None = Field(default=None, gt=0)
 
     @field_validator("api_base_url")
     @classmethod

@@ -121,7 +121,7 @@ class DiscordAnnouncer:
             await self._pin_alone(sent)
 
     async def _pin_alone(self, prompt: discord.Message) -> None:
-        """Pin the prompt and unpin the bot's earlier ones (pinning needs Manage Messages;
+        """Pin the prompt and unpin the bot's earlier ones (pinning needs Pin Messages;
         without it the prompt is still re-posted in every daily recap)."""
         me = self._client.user
         try:

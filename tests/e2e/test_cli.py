@@ -13,32 +13,49 @@ from bot.cli import main
 from bot.sandbox import DiscordSandbox
 
 
-async def run_cli(tmp_path: Path, sb: DiscordSandbox, token: str) -> tuple[int, str]:
+async def cocreate_against(
+    sb: DiscordSandbox,
+    tmp_path: Path,
+    *arguments: str,
+    token: str | None = None,
+    environ: dict[str, str] | None = None,
+    config_text: str = '[logging]\nlevel = "WARNING"\n',
+) -> tuple[int, str, str]:
+    """``python -m bot <arguments> --config …`` against the sandbox, as a process:
+    (exit code, stdout, stderr). A config file is written unless one is there already."""
     env = {
-        **os.environ,
-        "DISCORD_TOKEN": token,
+        **(os.environ if environ is None else environ),
+        "DISCORD_TOKEN": sb.token if token is None else token,
         "COCREATE_DISCORD__API_BASE_URL": sb.api_base_url,
         "COCREATE_DISCORD__GATEWAY_URL": sb.gateway_url,
         "COCREATE_STORAGE__PATH": str(tmp_path / "cli.sqlite3"),
         "COCREATE_LOCALE__DEFAULT": "en",
     }
     config = tmp_path / "config.toml"
-    config.write_text('[logging]\nlevel = "WARNING"\n', encoding="utf-8")
+    if not config.exists():
+        config.write_text(config_text, encoding="utf-8")
+    command, *rest = arguments
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
-        "run",
+        command,
         "--config",
         str(config),
+        *rest,
         env=env,
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
-    return process.returncode, stderr.decode()
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def run_cli(tmp_path: Path, sb: DiscordSandbox, token: str) -> tuple[int, str]:
+    code, _, stderr = await cocreate_against(sb, tmp_path, "run", token=token)
+    return code, stderr
 
 
 async def test_missing_message_content_intent_is_explained(tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+from bot.heartbeat import heartbeat_path, is_fresh
 from bot.storage.db import connect
 from bot.storage.sqlite_store import SqliteStore
 from tests.e2e.conftest import Harness
@@ -232,3 +234,15 @@ async def test_system_messages_and_attachments(harness: Harness) -> None:
     assert len(notes) == 1
     assert notes[0].attachments
     assert notes[0].attachments[0].endswith("plattegrond.jpg")
+
+
+async def test_the_connected_bot_keeps_a_heartbeat_next_to_its_database(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    path = heartbeat_path(harness.db_path)
+    for _ in range(100):
+        if path.exists():
+            break
+        await asyncio.sleep(0.02)
+    assert is_fresh(path)

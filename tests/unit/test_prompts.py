@@ -169,6 +169,7 @@ KEY_CALLS: dict[str, tuple[int, str, tuple[str, ...]]] = {
     "step_name": (2, "steps.", (".name",)),
     "WrongPlaceError": (0, "errors.", ("",)),
     "_steer": (2, "", ("",)),  # SessionCog._steer(interaction, action, reply_key)
+    "demo_text": (0, "demo.", ("",)),  # bot.demo: self.demo_text(key, ...)
 }
 
 # f-string keys, with their formatted parts shown as {}: how to expand them, or None when
@@ -187,6 +188,7 @@ FSTRING_KEYS: dict[str, list[str] | None] = {
     "common.month.m{}": [str(month) for month in range(1, 13)],
     "recap.{}.heading": [kind.value for kind in RecapKind],
     # The helpers themselves: their callers' arguments are checked through KEY_CALLS.
+    "demo.{}": None,  # _Demo.demo_text(key): callers' literal keys are checked via KEY_CALLS
     "common.count.{}.{}": None,
     "cli.{}": None,
     "errors.{}": None,
@@ -294,6 +296,7 @@ PASSED_THROUGH = {
     "<kind>",  # step_name(kind)
     "<step_kind>",  # step_name(step_kind): a StepPlan's kind, one of STEP_KINDS
     "cli.{}",
+    "demo.{}",
     "errors.{}",
     "common.count.{}.{}",
 }
