@@ -14,10 +14,15 @@ from discord.ext import commands
 
 from bot.between_days import BetweenDays, RecapSettings
 from bot.clock import SystemClock
+from bot.cogs.access import facilitator_role
 from bot.cogs.board import BoardCog
 from bot.cogs.errors import install_error_handler
+from bot.cogs.help import HelpCog
 from bot.cogs.notes import NotesCog
+from bot.cogs.onboarding import OnboardingCog
 from bot.cogs.session import SessionCog
+from bot.cogs.settings import SettingsCog
+from bot.domain.server_settings import SettingKey
 from bot.domain.session import Session
 from bot.endpoints import point_discord_at
 from bot.facilitation import Facilitation, SessionDefaults
@@ -25,6 +30,7 @@ from bot.heap import freeze_long_lived
 from bot.heartbeat import BEAT_SECONDS, beat, heartbeat_path
 from bot.i18n import Catalog, catalog
 from bot.ports import Clock, ThemeFinder
+from bot.server_config import ServerConfig
 from bot.settings import Settings
 from bot.storage.db import connect
 from bot.storage.sqlite_store import SqliteStore
@@ -111,6 +117,7 @@ class CocreateBot(commands.Bot):
         path = Path(self.settings.storage.path)
         self._database = await connect(path)
         self._store = SqliteStore(self._database)
+        self.server_config = ServerConfig(self._store, self.settings)
         self._themes = ThemeService(
             self._store,
             self._embedder,
@@ -129,6 +136,18 @@ class CocreateBot(commands.Bot):
         )
         facilitation = self.settings.facilitation
         recaps = self.settings.recaps
+        config = self.server_config
+
+        async def recap_plan(guild_id: int) -> RecapSettings:
+            server = await config.of(guild_id)
+            return RecapSettings(
+                zone=server.timezone,
+                at=server.recap_time,
+                channel_id=server.recap_channel,
+                digest=recaps.digest,
+                digest_at=recaps.digest_at,
+            )
+
         self.between_days = BetweenDays(
             store=self._store,
             announcer=announcer,
@@ -141,7 +160,14 @@ class CocreateBot(commands.Bot):
                 digest=recaps.digest,
                 digest_at=recaps.digest_at,
             ),
+            plan_for=recap_plan,
         )
+
+        async def settings_changed(guild_id: int, key: SettingKey) -> None:
+            if key in (SettingKey.RECAP_TIME, SettingKey.TIMEZONE):
+                await self.between_days.arm_guild(guild_id)  # takes effect without a restart
+
+        config.on_change(settings_changed)
 
         async def nudge_due(session_id: int, step_index: int) -> None:
             await self.between_days.nudge_due(session_id, step_index)
@@ -165,9 +191,29 @@ class CocreateBot(commands.Bot):
         self._notes = notes = NotesCog(self, self._facilitation, self.catalog, self._ack_pace)
         await self.add_cog(notes)
         await self.add_cog(
-            SessionCog(self._facilitation, self.catalog, self.settings, self.between_days)
+            SessionCog(
+                self._facilitation,
+                self.catalog,
+                self.settings,
+                self.between_days,
+                server_config=self.server_config,
+            )
         )
-        await self.add_cog(BoardCog(self._facilitation, self.catalog, self.settings))
+        await self.add_cog(
+            BoardCog(
+                self._facilitation,
+                self.catalog,
+                self.settings,
+                server_config=self.server_config,
+            )
+        )
+        await self.add_cog(SettingsCog(config, self._facilitation, self.catalog, self.settings))
+
+        async def role_for(guild_id: int | None) -> str:
+            return await facilitator_role(config, self.settings, guild_id)
+
+        await self.add_cog(HelpCog(self.catalog, self.settings, role_for))
+        await self.add_cog(OnboardingCog(self.catalog))
         self.add_view(add_note_view(self.catalog.default))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         install_error_handler(self.tree, self.catalog)
@@ -224,8 +270,8 @@ class CocreateBot(commands.Bot):
         if sessions:
             log.info("recovered %s active sessions", len(sessions))
         # After the catch-up, so a recap missed while the bot was down counts every note.
-        self.between_days.arm()
         try:
+            await self.between_days.arm()
             await self.between_days.catch_up()
         except Exception:
             log.exception("catching up on daily recaps failed")

@@ -9,6 +9,7 @@ A nudge is claimed per person per step the same way.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Protocol
@@ -92,39 +93,59 @@ class BetweenDays:
         timers: Timers,
         clock: Clock,
         settings: RecapSettings,
+        plan_for: Callable[[int], Awaitable[RecapSettings]] | None = None,
     ) -> None:
+        """``settings``: the deployment's recap settings; ``plan_for(guild_id)``: a
+        server's own (its recap time, timezone and channel), when servers set them."""
         self._store = store
         self._announcer = announcer
         self._timers = timers
         self._clock = clock
         self._settings = settings
-        self._zone = ZoneInfo(settings.zone)
+        self._plan_for = plan_for
 
     # -- scheduling ------------------------------------------------------------------------
 
-    def _times(self) -> dict[RecapKind, time]:
-        times = {RecapKind.RECAP: self._settings.at}
-        if self._settings.digest:
-            times[RecapKind.DIGEST] = self._settings.digest_at
+    async def _plan(self, guild_id: int) -> RecapSettings:
+        """Where and when a server's recaps go (its own settings, else the deployment's)."""
+        return self._settings if self._plan_for is None else await self._plan_for(guild_id)
+
+    @staticmethod
+    def _times(plan: RecapSettings) -> dict[RecapKind, time]:
+        times = {RecapKind.RECAP: plan.at}
+        if plan.digest:
+            times[RecapKind.DIGEST] = plan.digest_at
         return times
 
-    def arm(self) -> None:
-        """Schedule the next recap (and digest) moment."""
-        now = self._clock.now()
-        for kind, at in self._times().items():
-            self._arm(kind, next_moment(now, at, self._zone))
+    async def _guilds(self) -> list[int]:
+        return sorted({session.guild_id for session in await self._store.active_sessions()})
 
-    def _arm(self, kind: RecapKind, moment: datetime) -> None:
+    async def arm(self) -> None:
+        """Schedule the next recap (and digest) of every server with active sessions."""
+        for guild_id in await self._guilds():
+            await self.arm_guild(guild_id)
+
+    async def arm_guild(self, guild_id: int, after: datetime | None = None) -> None:
+        """Schedule a server's next recap (and digest) moment after ``after`` (now); also
+        after the server changed its recap time or timezone."""
+        plan = await self._plan(guild_id)
+        zone = ZoneInfo(plan.zone)
+        start = after or self._clock.now()
+        for kind, at in self._times(plan).items():
+            self._arm(guild_id, kind, next_moment(start, at, zone), zone)
+
+    def _arm(self, guild_id: int, kind: RecapKind, moment: datetime, zone: ZoneInfo) -> None:
         async def due() -> None:
             try:
-                await self.run(kind, moment)
+                await self.run(kind, moment, guild_id)
             finally:
-                self._arm(kind, next_moment(moment, self._times()[kind], self._zone))
+                await self.arm_guild(guild_id, after=moment)
 
-        # One job id per day: re-arming under the running job's own id would be skipped by
-        # the scheduler ("maximum number of running instances") when the next day is due
-        # at once (a clock that jumps, a machine that slept).
-        self._timers.arm_call(f"daily:{kind.value}:{local_day(moment, self._zone)}", moment, due)
+        # One job id per server and day: re-arming under the running job's own id would be
+        # skipped by the scheduler ("maximum number of running instances") when the next
+        # day is due at once (a clock that jumps, a machine that slept).
+        day = local_day(moment, zone)
+        self._timers.arm_call(f"daily:{kind.value}:{guild_id}:{day}", moment, due)
 
     async def catch_up(self) -> int:
         """At start-up: post recaps claimed but not confirmed, and a recap whose moment
@@ -134,31 +155,43 @@ class BetweenDays:
             session = await self._store.get_session(owed.session_id)
             if session is not None:
                 recap = await self._recap(session, RecapKind(owed.kind), owed.since, owed.until)
-                posted += await self._post(session, recap, owed.day)
+                channel = (await self._plan(session.guild_id)).channel_id
+                posted += await self._post(session, recap, owed.day, channel)
         now = self._clock.now()
-        for kind, at in self._times().items():
-            moment = latest_moment(now, at, self._zone)
-            if now - moment <= self._settings.grace:
-                posted += await self.run(kind, moment)
+        for guild_id in await self._guilds():
+            plan = await self._plan(guild_id)
+            for kind, at in self._times(plan).items():
+                moment = latest_moment(now, at, ZoneInfo(plan.zone))
+                if now - moment <= plan.grace:
+                    posted += await self.run(kind, moment, guild_id)
         return posted
 
     # -- recaps ----------------------------------------------------------------------------
 
-    async def run(self, kind: RecapKind, moment: datetime) -> int:
-        """Recap every async session with activity in its window; how many were posted."""
-        day = local_day(moment, self._zone)
+    async def run(self, kind: RecapKind, moment: datetime, guild_id: int | None = None) -> int:
+        """Recap every async session (of one server) with activity in its window, if
+        ``moment`` is still that server's recap time; how many were posted."""
         posted = 0
         for session in await self._store.active_sessions():
+            if guild_id is not None and session.guild_id != guild_id:
+                continue
             if not session.step_is_async or session.created_at >= moment:
                 continue
+            plan = await self._plan(session.guild_id)
+            zone = ZoneInfo(plan.zone)
+            at = self._times(plan).get(kind)
+            if at is None or latest_moment(moment, at, zone) != moment:
+                continue  # the server changed its recap time since this was scheduled
             try:
-                posted += await self._recap_session(session, kind, moment, day)
+                posted += await self._recap_session(
+                    session, kind, moment, local_day(moment, zone), plan
+                )
             except Exception:
                 log.exception("%s for session %s failed", kind.value, session.id)
         return posted
 
     async def _recap_session(
-        self, session: Session, kind: RecapKind, moment: datetime, day: str
+        self, session: Session, kind: RecapKind, moment: datetime, day: str, plan: RecapSettings
     ) -> int:
         previous = await self._store.last_recap_end(session.id, kind.value)
         if kind is RecapKind.DIGEST:
@@ -166,18 +199,20 @@ class BetweenDays:
             evening = await self._store.last_recap_end(session.id, RecapKind.RECAP.value)
             if evening is not None and (previous is None or evening > previous):
                 previous = evening
-        since = window_start(moment, previous, session.created_at, self._zone)
+        since = window_start(moment, previous, session.created_at, ZoneInfo(plan.zone))
         recap = await self._recap(session, kind, since, moment)
         if recap.quiet:
             return 0
         now = self._clock.now()
         if not await self._store.claim_recap(session.id, kind.value, day, since, moment, now):
             return 0  # posted before (a restart, or a second timer)
-        return await self._post(session, recap, day)
+        return await self._post(session, recap, day, plan.channel_id)
 
-    async def _post(self, session: Session, recap: DailyRecap, day: str) -> int:
+    async def _post(
+        self, session: Session, recap: DailyRecap, day: str, channel_id: int | None
+    ) -> int:
         board = await self._board(session) if recap.board_changed else None
-        await self._announcer.daily_recap(session, recap, board, self._settings.channel_id)
+        await self._announcer.daily_recap(session, recap, board, channel_id)
         await self._store.recap_posted(session.id, recap.kind.value, day, self._clock.now())
         log.info("%s posted for session %s (%s)", recap.kind.value, session.id, day)
         return 1

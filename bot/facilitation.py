@@ -217,11 +217,14 @@ class Facilitation:
         times: list[StepTime] | None = None,
         reminders: tuple[timedelta, ...] | None = None,
         nudges: bool | None = None,
+        zone: str | None = None,
+        retention_days: int | None = None,
     ) -> Session:
         """Open a thread for a new session, commit it, arm its timer, then announce.
 
         ``times`` (durations or deadlines per step) wins over ``durations``; ``reminders``
-        replaces the deployment's lead times for async steps (empty: none).
+        replaces the deployment's lead times for async steps (empty: none). ``zone``,
+        ``nudges`` and ``retention_days`` are the server's, when it set its own.
         Raises ChannelBusyError when the channel already has an active session.
         """
         template = self.template(template_key)
@@ -246,14 +249,15 @@ class Facilitation:
                 reminder_before=self._defaults.reminder_before,
                 now=self._clock.now(),
                 async_reminders=self._defaults.async_reminders if reminders is None else reminders,
-                zone=self._defaults.zone,
+                zone=zone or self._defaults.zone,
                 nudges=self._defaults.nudges if nudges is None else nudges,
             )
             session = await self._store.create_session(draft)
             self._remember(session)
         log.info("session %s started in thread %s", session.id, session.thread_id)
         self._arm(session)
-        await self._say(self._announcer.welcome(session, self._defaults.retention_days))
+        retention = self._defaults.retention_days if retention_days is None else retention_days
+        await self._say(self._announcer.welcome(session, retention))
         await self._announce(session, events)
         return session
 

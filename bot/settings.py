@@ -41,6 +41,9 @@ class DiscordSettings(_Section):
     sync_guild_id: int | None = None
     # For `cocreate invite-url`; read from DISCORD_TOKEN when unset.
     application_id: int | None = Field(default=None, gt=0)
+    # Members with this role (its name or id) may use /settings, besides those with the
+    # Manage Server permission; empty: Manage Server only.
+    admin_role: str = ""
 
     @field_validator("api_base_url")
     @classmethod

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
+
+if TYPE_CHECKING:
+    from bot.server_config import ServerConfig
+    from bot.settings import Settings
 
 
 class NotFacilitatorError(PermissionError):
@@ -24,3 +30,12 @@ def require_facilitator(interaction: discord.Interaction, facilitator_role: str)
     """Raise NotFacilitatorError unless the user is a facilitator."""
     if not is_facilitator(interaction, facilitator_role):
         raise NotFacilitatorError
+
+
+async def facilitator_role(
+    config: ServerConfig | None, settings: Settings, guild_id: int | None
+) -> str:
+    """The facilitator role that applies in a server (its own setting, else the config's)."""
+    if config is None:
+        return settings.facilitation.facilitator_role
+    return (await config.of(guild_id)).facilitator_role

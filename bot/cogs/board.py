@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.access import require_facilitator
+from bot.cogs.access import facilitator_role, require_facilitator
 from bot.cogs.errors import WrongPlaceError
 from bot.domain.session import Session
 from bot.export import (
@@ -28,6 +28,7 @@ from bot.export.text import Words
 from bot.facilitation import Facilitation
 from bot.i18n import Catalog
 from bot.render.text import one_line
+from bot.server_config import ServerConfig
 from bot.settings import Settings
 from bot.storage.export_reader import ExportReader, open_reader
 from bot.ui.replies import NO_PINGS, reply, user_locale
@@ -68,6 +69,7 @@ class BoardCog(
         *,
         export_reader: ReaderOpener | None = None,
         export_file_limit: int | None = None,
+        server_config: ServerConfig | None = None,
     ) -> None:
         """``export_reader`` opens a read-only reader for an export; by default a
         connection of its own to the configured database file, so a long export never
@@ -80,10 +82,12 @@ class BoardCog(
             lambda: open_reader(settings.storage.path)
         )
         self._file_limit = export_file_limit
+        self._config = server_config
         super().__init__()
 
     async def _session(self, interaction: discord.Interaction) -> Session:
-        require_facilitator(interaction, self._settings.facilitation.facilitator_role)
+        role = await facilitator_role(self._config, self._settings, interaction.guild_id)
+        require_facilitator(interaction, role)
         return await self._facilitation.find_session(interaction.channel_id or 0)
 
     def _t(self, interaction: discord.Interaction, key: str, **values: object) -> str:
@@ -173,7 +177,8 @@ class BoardCog(
     ) -> None:
         """Attach the whole board of this thread's session (or of the channel's latest
         session) as files, privately to the facilitator."""
-        require_facilitator(interaction, self._settings.facilitation.facilitator_role)
+        role = await facilitator_role(self._config, self._settings, interaction.guild_id)
+        require_facilitator(interaction, role)
         export_format = ExportFormat(file_format)
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self._open_reader() as reader:

@@ -8,8 +8,10 @@ import discord
 from discord import app_commands
 
 from bot.cogs.access import NotFacilitatorError
+from bot.cogs.settings import SettingsRefusedError, settings_refusal
 from bot.domain.deadlines import MAX_AHEAD, DeadlineError
 from bot.domain.durations import DurationError, DurationListError
+from bot.domain.server_settings import SettingError
 from bot.domain.session import SessionRuleError
 from bot.facilitation import NoSessionError, UnknownTemplateError, VoteRefusedError
 from bot.i18n import Catalog
@@ -55,6 +57,8 @@ def refusal_text(sentences: Catalog, locale: str, error: BaseException) -> str |
             return sentences.t(locale, f"errors.{key}")
         case VoteRefusedError(reason=reason):
             return sentences.t(locale, f"errors.vote.{reason}")
+        case SettingError() | SettingsRefusedError():
+            return settings_refusal(sentences, locale, error)
     return None
 
 

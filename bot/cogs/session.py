@@ -10,14 +10,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.between_days import BetweenDays
-from bot.cogs.access import require_facilitator
+from bot.cogs.access import facilitator_role, require_facilitator
 from bot.cogs.errors import WrongPlaceError
 from bot.domain.deadlines import parse_step_times
 from bot.domain.durations import parse_duration, parse_reminders
-from bot.domain.session import Session
+from bot.domain.session import ASYNC_FROM, Session
 from bot.facilitation import Facilitation
 from bot.i18n import Catalog
+from bot.permission_check import report_for
 from bot.render import text
+from bot.server_config import EffectiveSettings, ServerConfig, effective
 from bot.settings import Settings
 from bot.template_files import load_templates
 from bot.ui.replies import reply, user_locale
@@ -54,15 +56,25 @@ class SessionCog(
         sentences: Catalog,
         settings: Settings,
         between_days: BetweenDays | None = None,
+        server_config: ServerConfig | None = None,
     ) -> None:
         self._facilitation = facilitation
         self._catalog = sentences
         self._settings = settings
         self._between_days = between_days
+        self._config = server_config
         super().__init__()
 
-    def _require_facilitator(self, interaction: discord.Interaction) -> None:
-        require_facilitator(interaction, self._settings.facilitation.facilitator_role)
+    async def _require_facilitator(self, interaction: discord.Interaction) -> None:
+        role = await facilitator_role(self._config, self._settings, interaction.guild_id)
+        require_facilitator(interaction, role)
+
+    async def _server(self, guild_id: int | None) -> EffectiveSettings:
+        if self._config is not None:
+            return await self._config.of(guild_id)
+        from bot.domain.server_settings import ServerSettings
+
+        return effective(ServerSettings(), self._settings)
 
     def _t(self, interaction: discord.Interaction, key: str, **values: object) -> str:
         return self._catalog.t(user_locale(self._catalog, interaction), key, **values)
@@ -75,7 +87,7 @@ class SessionCog(
         **values: object,
     ) -> None:
         """Facilitator check, find the session, defer (posting may take a while), act."""
-        self._require_facilitator(interaction)
+        await self._require_facilitator(interaction)
         session = await self._facilitation.find_session(interaction.channel_id or 0)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await action(session)
@@ -112,34 +124,53 @@ class SessionCog(
         nudges: bool | None = None,
     ) -> None:
         """Open a thread and run the first step."""
-        self._require_facilitator(interaction)
+        await self._require_facilitator(interaction)
         channel = interaction.channel
         if not isinstance(channel, discord.TextChannel) or interaction.guild_id is None:
             raise WrongPlaceError("start_in_text_channel")
-        chosen = self._facilitation.template(template or self._settings.facilitation.template)
+        server = await self._server(interaction.guild_id)
+        chosen = self._facilitation.template(template or server.template)
+        # The server's own step times apply to its own default template only.
+        typed = durations or (server.durations if chosen.key == server.template else None)
         # Durations or local deadlines ("vrijdag 17:00"), in the server's timezone.
         planned = (
             parse_step_times(
-                durations,
+                typed,
                 now=self._facilitation.now(),
-                zone=ZoneInfo(self._settings.locale.timezone),
+                zone=ZoneInfo(server.timezone),
                 defaults=chosen.default_durations,
             )
-            if durations and durations.strip()
+            if typed and typed.strip()
             else None
         )
+        # Before anything is posted: a missing permission would fail halfway.
+        steps = chosen.with_times(planned) if planned else chosen.steps
+        locale = user_locale(self._catalog, interaction)
+        report, problems = await report_for(
+            interaction,
+            self._catalog,
+            locale,
+            needs_pins=any(s.deadline is not None or s.duration >= ASYNC_FROM for s in steps),
+        )
+        if not report.ok:
+            await reply(interaction, problems)
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         session = await self._facilitation.start_session(
             guild_id=interaction.guild_id,
             channel_id=channel.id,
             facilitator_id=interaction.user.id,
             topic=" ".join(topic.split()),
-            locale=language or self._settings.locale.default,
+            locale=language or server.language,
             template_key=chosen.key,
             times=planned,
             reminders=None if reminders is None else parse_reminders(reminders),
-            nudges=nudges,
+            nudges=server.nudges if nudges is None else nudges,
+            zone=server.timezone,
+            retention_days=server.retention_days,
         )
+        if self._between_days is not None:
+            await self._between_days.arm_guild(interaction.guild_id)
         await reply(
             interaction, self._t(interaction, "replies.started", thread=f"<#{session.thread_id}>")
         )
@@ -177,7 +208,7 @@ class SessionCog(
     @app_commands.describe(duration=ct("session.extend.duration.description"))
     async def extend(self, interaction: discord.Interaction, duration: str) -> None:
         """More time for this step."""
-        self._require_facilitator(interaction)  # before the duration: refuse outsiders first
+        await self._require_facilitator(interaction)  # before the duration: refuse outsiders first
         added = parse_duration(duration)
         locale = user_locale(self._catalog, interaction)
         await self._steer(
@@ -206,7 +237,7 @@ class SessionCog(
         cap: app_commands.Range[int, 1, 10] | None = None,
     ) -> None:
         """Let the group dot-vote on this step's notes now."""
-        self._require_facilitator(interaction)
+        await self._require_facilitator(interaction)
         length = parse_duration(duration) if duration else None
         await self._steer(
             interaction,

@@ -24,6 +24,7 @@ from bot.clock import ShiftedClock
 from bot.demo.script import SCRIPTS, DemoScript
 from bot.demo.terminal import ThreadPrinter
 from bot.i18n import catalog
+from bot.permissions import BOT_PERMISSIONS
 
 MESSAGES_ROUTE = "/channels/{channel_id}/messages"
 # Pause between two scripted messages, so the thread reads like people typing.
@@ -89,6 +90,10 @@ class _Demo:
         sb, script = self.sb, self.script
         guild = sb.add_guild(script.guild, locale=self.language)
         self.guild = guild.id
+        # Exactly what the invite link asks for (bot/permissions.py).
+        sb.set_role_permissions(
+            guild.id, sb.world.guild(guild.id).bot_role_id, BOT_PERMISSIONS.value
+        )
         role = sb.add_role(guild.id, "Facilitator").id
         self.channel = sb.add_text_channel(guild.id, script.channel).id
         self.facilitator = sb.add_member(

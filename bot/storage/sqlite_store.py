@@ -17,6 +17,7 @@ from bot.domain.voting import VoteTarget
 from bot.ports import ChannelBusyError
 from bot.storage.base import parse_time, required_time, to_time
 from bot.storage.between_days_repo import BetweenDaysRepository
+from bot.storage.server_settings_repo import ServerSettingsRepository
 from bot.storage.themes_repo import ThemesRepository
 from bot.storage.votes_repo import VotesRepository
 
@@ -179,7 +180,9 @@ def _step_from_json(data: dict[str, Any]) -> StepPlan:
     )
 
 
-class SqliteStore(VotesRepository, ThemesRepository, BetweenDaysRepository):
+class SqliteStore(
+    VotesRepository, ThemesRepository, BetweenDaysRepository, ServerSettingsRepository
+):
     """Sessions, notes, comments, votes and themes in one SQLite file."""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:

@@ -180,7 +180,7 @@ class DiscordAnnouncer:
         return " · ".join(part for part in (step, theme) if part)
 
     def _subtitle(self, session: Session, what: str) -> str:
-        when = local_date(self._catalog, session.locale, session.created_at, self._timezone)
+        when = local_date(self._catalog, session.locale, session.created_at, session.zone)
         return f"{what} · {when}"
 
     async def reminder(self, session: Session) -> None:

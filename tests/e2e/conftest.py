@@ -19,6 +19,7 @@ import pytest
 
 from bot.app import CocreateBot
 from bot.endpoints import reset_discord_endpoints
+from bot.permissions import BOT_PERMISSIONS
 from bot.sandbox import DiscordSandbox, RecordedCall
 from bot.settings import DiscordSettings, Settings, StorageSettings, ThemesSettings
 from bot.ui.acks import AckPace
@@ -36,6 +37,10 @@ class Harness:
         self.clock = FakeClock(datetime.now(UTC).replace(microsecond=0))
         guild = sandbox.add_guild("Bibliotheek Noord", locale="nl")
         self.guild_id = guild.id
+        # Exactly what the invite link asks for (bot/permissions.py).
+        sandbox.set_role_permissions(
+            guild.id, sandbox.world.guild(guild.id).bot_role_id, BOT_PERMISSIONS.value
+        )
         self.facilitator_role = sandbox.add_role(guild.id, "Facilitator").id
         self.channel_id = sandbox.add_text_channel(guild.id, "co-creatie").id
         self.other_channel_id = sandbox.add_text_channel(guild.id, "jongeren").id

@@ -40,6 +40,32 @@ async def test_commands_are_synced_with_dutch_names_and_descriptions(harness: Ha
     assert start_options["topic"]["required"] is True
     assert {c["value"] for c in start_options["language"]["choices"]} == {"nl", "en"}
     assert commands["note"]["name_localizations"]["nl"] == "notitie"
+    settings = commands["settings"]
+    assert settings["name_localizations"]["nl"] == "instellingen"
+    settings_subcommands = {o["name"]: o for o in settings["options"]}
+    assert {"show", "set"} <= set(settings_subcommands)
+    assert settings_subcommands["show"]["name_localizations"]["nl"] == "toon"
+    assert settings_subcommands["set"]["name_localizations"]["nl"] == "zet"
+    set_options = {o["name"]: o for o in settings_subcommands["set"]["options"]}
+    assert set_options["setting"]["name_localizations"]["nl"] == "instelling"
+    assert set_options["value"]["name_localizations"]["nl"] == "waarde"
+    assert set_options["value"]["autocomplete"] is True
+    keys = {c["value"]: c for c in set_options["setting"]["choices"]}
+    assert set(keys) == {
+        "language",
+        "timezone",
+        "facilitator_role",
+        "template",
+        "durations",
+        "recap_time",
+        "recap_channel",
+        "retention_days",
+        "nudges",
+    }
+    assert keys["timezone"]["name_localizations"]["nl"] == "Tijdzone"
+    assert commands["help"]["name_localizations"]["nl"] == "hulp"
+    assert commands["help"]["description_localizations"]["nl"]
+    assert "options" not in commands["help"] or not commands["help"]["options"]
     for command in commands.values():
         assert command.get("contexts") in (None, [0]), "commands are for servers only"
 

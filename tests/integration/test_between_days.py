@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -137,8 +137,8 @@ async def test_recaps_come_at_five_local_skip_quiet_days_and_cross_daylight_savi
     world: World,
 ) -> None:
     session = await start_async(world)
-    world.between.arm()
-    assert world.timers.jobs["daily:recap:2026-10-23"].at == at_local(23, 17)
+    await world.between.arm()
+    assert world.timers.jobs["daily:recap:1:2026-10-23"].at == at_local(23, 17)
     await world.note(session, "Meer zitplekken bij de leestafel", 7, at_local(23, 12))
     await world.note(session, "Een hoek voor huiswerkhulp", 8, at_local(23, 15))
     await world.until(at_local(23, 18))
@@ -166,16 +166,16 @@ async def test_recaps_come_at_five_local_skip_quiet_days_and_cross_daylight_savi
 
 async def test_a_restart_at_1659_still_recaps_at_five_once(world: World) -> None:
     session = await start_async(world)
-    world.between.arm()
+    await world.between.arm()
     await world.note(session, "Een ruilkast voor boeken", 7, at_local(23, 12))
     world.clock.set(at_local(23, 16, 59))
     world.restart()
-    world.between.arm()
+    await world.between.arm()
     assert await world.between.catch_up() == 0  # 17:00 has not come yet
     await world.until(at_local(23, 17, 30))
     assert world.recaps() == [("recap", "2026-10-23")]
     world.restart()  # and again just after: catch-up finds the day done
-    world.between.arm()
+    await world.between.arm()
     assert await world.between.catch_up() == 0
     assert world.recaps() == []
 
@@ -185,7 +185,7 @@ async def test_a_recap_missed_while_down_is_posted_once_at_start_up(world: World
     await world.note(session, "Samen lezen in de wijk", 7, at_local(23, 12))
     world.clock.set(at_local(23, 19))  # down from noon to 19:00
     world.restart()
-    world.between.arm()
+    await world.between.arm()
     assert await world.between.catch_up() == 1
     assert world.recaps() == [("recap", "2026-10-23")]
     assert await world.between.catch_up() == 0
@@ -206,7 +206,7 @@ async def test_a_recap_that_failed_to_post_is_sent_at_the_next_start(world: Worl
 async def test_the_morning_digest_covers_the_night_when_switched_on(world: World) -> None:
     world.restart(digest=True)
     session = await start_async(world)
-    world.between.arm()
+    await world.between.arm()
     await world.note(session, "Een boekenbus", 7, at_local(23, 12))
     await world.until(at_local(23, 18))
     await world.note(session, "Laat open op donderdag", 8, at_local(23, 22))
@@ -249,3 +249,53 @@ async def test_nudges_go_once_to_quiet_participants_who_did_not_opt_out(world: W
     # Turned off for the session: the next step arms none.
     await world.facilitation.set_nudges(session.id, False)
     assert not any(key.endswith(":nudge:1") for key in world.timers.jobs)
+
+
+async def test_each_server_recaps_at_its_own_time_and_zone(world: World) -> None:
+    plans = {
+        1: RecapSettings(zone="Europe/Amsterdam", at=time(17, 0)),
+        2: RecapSettings(zone="Europe/London", at=time(20, 0)),
+    }
+
+    async def plan_for(guild_id: int) -> RecapSettings:
+        return plans[guild_id]
+
+    world.between = BetweenDays(
+        store=world.store,
+        announcer=world.announcer,
+        timers=world.timers,
+        clock=world.clock,
+        settings=RecapSettings(),
+        plan_for=plan_for,
+    )
+    amsterdam = await start_async(world)
+    london = await world.facilitation.start_session(
+        guild_id=2,
+        channel_id=20,
+        facilitator_id=43,
+        topic="The library between workshop days",
+        locale="en",
+        template_key="classic",
+        times=[StepTime(duration=3 * DAY)] * 4,
+        zone="Europe/London",
+    )
+    await world.between.arm()
+    await world.note(amsterdam, "Een ruilkast", 7, at_local(23, 12))
+    await world.note(london, "A swap shelf", 8, at_local(23, 12))
+    await world.until(at_local(23, 18))
+    assert [c.session.guild_id for c in world.announcer.of("daily_recap")] == [1]
+    # 20:00 in London is 21:00 in Amsterdam.
+    await world.until(at_local(23, 21, 30))
+    assert [c.session.guild_id for c in world.announcer.of("daily_recap")] == [1, 2]
+
+    # London moves its recap to 09:00: the next one follows without a restart, and the
+    # 20:00 job already armed posts nothing.
+    plans[2] = RecapSettings(zone="Europe/London", at=time(9, 0))
+    await world.between.arm_guild(2)
+    await world.note(london, "Open on Sundays", 8, at_local(23, 23))
+    await world.until(at_local(24, 21, 30))
+    london_recaps = [c for c in world.announcer.of("daily_recap") if c.session.guild_id == 2]
+    assert [c.args["recap"].until for c in london_recaps][-1] == datetime(
+        2026, 10, 24, 9, 0, tzinfo=ZoneInfo("Europe/London")
+    )
+    assert len(london_recaps) == 2
