@@ -7,10 +7,10 @@ Read per use (one small query, cached until the server changes a value), so a ch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Protocol
 
-from bot.domain.durations import parse_duration
+from bot.domain.durations import parse_duration, parse_reminders
 from bot.domain.server_settings import ServerSettings, SettingKey
 from bot.settings import Settings
 
@@ -28,6 +28,7 @@ class EffectiveSettings:
     recap_channel: int | None
     retention_days: int
     nudges: bool
+    reminders: tuple[timedelta, ...]  # lead times for async steps, longest first
     own: ServerSettings  # which of these the server set itself
 
     def is_own(self, key: SettingKey) -> bool:
@@ -52,6 +53,11 @@ def effective(own: ServerSettings, deployment: Settings) -> EffectiveSettings:
             own.retention_days if own.retention_days is not None else facilitation.retention_days
         ),
         nudges=own.nudges if own.nudges is not None else facilitation.nudges,
+        reminders=(
+            parse_reminders(own.reminders)
+            if own.reminders is not None
+            else facilitation.async_reminder_leads
+        ),
         own=own,
     )
 

@@ -164,7 +164,7 @@ class SessionCog(
             locale=language or server.language,
             template_key=chosen.key,
             times=planned,
-            reminders=None if reminders is None else parse_reminders(reminders),
+            reminders=server.reminders if reminders is None else parse_reminders(reminders),
             nudges=server.nudges if nudges is None else nudges,
             zone=server.timezone,
             retention_days=server.retention_days,

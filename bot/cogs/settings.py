@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.durations import format_duration
 from bot.domain.server_settings import (
     LANGUAGES,
     MAX_RETENTION_DAYS,
@@ -72,6 +73,7 @@ _KEY_CHOICES = [
         name=ct("choices.settings.retention_days"), value=SettingKey.RETENTION_DAYS.value
     ),
     app_commands.Choice(name=ct("choices.settings.nudges"), value=SettingKey.NUDGES.value),
+    app_commands.Choice(name=ct("choices.settings.reminders"), value=SettingKey.REMINDERS.value),
 ]
 # The same names, for /settings show and the replies.
 _KEY_NAMES = {
@@ -84,6 +86,7 @@ _KEY_NAMES = {
     SettingKey.RECAP_CHANNEL: "commands.choices.settings.recap_channel",
     SettingKey.RETENTION_DAYS: "commands.choices.settings.retention_days",
     SettingKey.NUDGES: "commands.choices.settings.nudges",
+    SettingKey.REMINDERS: "commands.choices.settings.reminders",
 }
 _PROBLEM_KEYS = {
     SettingProblem.UNKNOWN_LANGUAGE: "settings.refused.unknown_language",
@@ -93,6 +96,7 @@ _PROBLEM_KEYS = {
     SettingProblem.BAD_TIME: "settings.refused.bad_time",
     SettingProblem.BAD_RETENTION: "settings.refused.bad_retention",
     SettingProblem.BAD_SWITCH: "settings.refused.bad_switch",
+    SettingProblem.BAD_REMINDERS: "settings.refused.bad_reminders",
     SettingProblem.BAD_ID: "settings.refused.bad_id",
 }
 _LANGUAGE_NAMES = {"nl": "commands.languages.nl", "en": "commands.languages.en"}
@@ -444,6 +448,10 @@ class SettingsCog(
                 return text.count(self._catalog, locale, "day", current.retention_days)
             case SettingKey.NUDGES:
                 return t(locale, _SWITCH_NAMES[current.nudges])
+            case SettingKey.REMINDERS:
+                if not current.reminders:
+                    return t(locale, _SWITCH_NAMES[False])
+                return ", ".join(format_duration(lead) for lead in current.reminders)
         raise AssertionError(key)
 
     def _template(self, key: str) -> Template | None:
@@ -534,4 +542,7 @@ class SettingsCog(
                 return [(now, now)]
             case SettingKey.RETENTION_DAYS:
                 return [(str(current.retention_days), str(current.retention_days))]
+            case SettingKey.REMINDERS:
+                now = ",".join(format_duration(lead) for lead in current.reminders) or "0"
+                return [(now, now), ("24h,1h", "24h,1h"), ("12h,1h", "12h,1h")]
         return []

@@ -128,3 +128,14 @@ def parse_reminders(text: str) -> tuple[timedelta, ...]:
     if not parts:
         raise DurationError(DurationProblem.EMPTY, text)
     return tuple(sorted((parse_duration(part) for part in parts), reverse=True))
+
+
+def format_duration(span: timedelta) -> str:
+    """The shortest text parse_duration reads back as ``span``: ``1h``, ``1d12h``, ``90s``."""
+    seconds = round(span.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return "".join(parts) or "0s"

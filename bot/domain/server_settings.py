@@ -15,7 +15,13 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.domain.durations import DurationError, parse_duration, parse_duration_list
+from bot.domain.durations import (
+    DurationError,
+    format_duration,
+    parse_duration,
+    parse_duration_list,
+    parse_reminders,
+)
 
 LANGUAGES = ("nl", "en")
 MIN_RETENTION_DAYS = 1
@@ -34,6 +40,7 @@ class SettingKey(StrEnum):
     RECAP_CHANNEL = "recap_channel"
     RETENTION_DAYS = "retention_days"
     NUDGES = "nudges"
+    REMINDERS = "reminders"
 
 
 class SettingProblem(StrEnum):
@@ -47,6 +54,7 @@ class SettingProblem(StrEnum):
     BAD_RETENTION = "bad_retention"
     BAD_SWITCH = "bad_switch"
     BAD_ID = "bad_id"
+    BAD_REMINDERS = "bad_reminders"
 
 
 class SettingError(ValueError):
@@ -79,6 +87,7 @@ class ServerSettings:
     recap_channel: int | None = None
     retention_days: int | None = None
     nudges: bool | None = None
+    reminders: str | None = None  # lead times for async steps, "24h,1h", or "uit"
 
     def with_value(self, key: SettingKey, value: object | None) -> ServerSettings:
         """A copy with one key set (None: back to the deployment's value)."""
@@ -191,6 +200,12 @@ def validate(key: SettingKey, text: str, *, templates: Collection[str] = ()) -> 
             return int(digits)
         case SettingKey.FACILITATOR_ROLE:
             return value.removeprefix("<@&").removesuffix(">")
+        case SettingKey.REMINDERS:
+            try:
+                leads = parse_reminders(value)
+            except DurationError:
+                raise SettingError(key, SettingProblem.BAD_REMINDERS, value) from None
+            return ",".join(format_duration(lead) for lead in leads) or "0"
     raise AssertionError(key)
 
 

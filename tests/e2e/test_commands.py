@@ -61,7 +61,9 @@ async def test_commands_are_synced_with_dutch_names_and_descriptions(harness: Ha
         "recap_channel",
         "retention_days",
         "nudges",
+        "reminders",
     }
+    assert {"show", "set", "check"} == set(settings_subcommands)
     assert keys["timezone"]["name_localizations"]["nl"] == "Tijdzone"
     assert commands["help"]["name_localizations"]["nl"] == "hulp"
     assert commands["help"]["description_localizations"]["nl"]

@@ -64,6 +64,7 @@ async def test_two_libraries_each_run_by_their_own_settings(harness: Harness) ->
         ("timezone", "Europe/London", "Europe/London"),
         ("facilitator_role", "Workshop lead", f"<@&{leads}>"),
         ("durations", "5m,5m,5m,5m", "5m,5m,5m,5m"),
+        ("reminders", "1h,12h", "12h, 1h"),
     ):
         answer = await south_set(setting, value)
         assert answer.startswith("✅") and shown in answer, answer

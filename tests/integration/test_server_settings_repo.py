@@ -30,6 +30,7 @@ EVERY_KEY = {
     SettingKey.RECAP_CHANNEL: 987654321,
     SettingKey.RETENTION_DAYS: 90,
     SettingKey.NUDGES: False,
+    SettingKey.REMINDERS: "12h,1h",
 }
 
 

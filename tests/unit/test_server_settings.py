@@ -236,6 +236,7 @@ EVERY_KEY = ServerSettings(
     recap_channel=987654321,
     retention_days=90,
     nudges=False,
+    reminders="12h,1h",
 )
 
 
@@ -282,6 +283,7 @@ def test_every_validated_value_round_trips_through_storage(key: SettingKey) -> N
         SettingKey.RECAP_CHANNEL: "<#77>",
         SettingKey.RETENTION_DAYS: "30",
         SettingKey.NUDGES: "uit",
+        SettingKey.REMINDERS: "24u, 1u",
     }[key]
     value = validate(key, typed, templates=TEMPLATES)
     settings = ServerSettings().with_value(key, value)
@@ -301,6 +303,7 @@ EXAMPLES = {
     SettingProblem.BAD_RETENTION: (SettingKey.RETENTION_DAYS, "0"),
     SettingProblem.BAD_SWITCH: (SettingKey.NUDGES, "misschien"),
     SettingProblem.BAD_ID: (SettingKey.RECAP_CHANNEL, "algemeen"),
+    SettingProblem.BAD_REMINDERS: (SettingKey.REMINDERS, "morgen"),
 }
 
 
@@ -403,3 +406,10 @@ def test_a_templates_own_times_fit_it() -> None:
         durations = durations_of(template)
         assert validate(SettingKey.DURATIONS, durations) == durations
         assert durations_fit(durations, len(template.steps))
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("24u, 1u", "1d,1h"), ("1h,12h", "12h,1h"), ("uit", "0"), ("off", "0")]
+)
+def test_reminders_are_stored_longest_first_and_read_back(typed: str, stored: str) -> None:
+    assert validate(SettingKey.REMINDERS, typed) == stored
