@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Protocol
 
-from bot.domain.durations import parse_duration, parse_reminders
+from bot.domain.durations import parse_reminders
 from bot.domain.server_settings import ServerSettings, SettingKey
 from bot.settings import Settings
 
@@ -109,16 +109,6 @@ class ServerConfig:
     def on_change(self, listener: _Listener) -> None:
         """Call ``listener(guild_id, key)`` after a server changed a setting."""
         self._listeners.append(listener)
-
-    def default_durations(self, settings: EffectiveSettings) -> list[str] | None:
-        """The server's step times, as entries (checked against the template at start)."""
-        if not settings.durations:
-            return None
-        parts = [part.strip() for part in settings.durations.replace(";", ",").split(",")]
-        for part in parts:
-            if part:
-                parse_duration(part)
-        return parts
 
 
 class _Listener(Protocol):

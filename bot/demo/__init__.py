@@ -44,6 +44,8 @@ class _Printed:
 
 
 class _Demo:
+    """One run: the sandbox's world, the bot connected to it, and the script acted out."""
+
     def __init__(
         self,
         script: DemoScript,
@@ -157,9 +159,6 @@ class _Demo:
             if call.method != "POST" or call.route != MESSAGES_ROUTE or not call.json:
                 continue
             content = str(call.json.get("content") or "")
-            where = int(call.params.get("channel_id", 0))
-            if where == self.channel and self.thread == 0:
-                pass  # the session card, printed like any post
             for name, data in call.files:
                 self.printed.pictures.append((name, data))
             note = ""
