@@ -115,13 +115,22 @@ async def sandbox() -> AsyncIterator[DiscordSandbox]:
 
 
 def bot_settings(api_base_url: str, gateway_url: str, db_path: Path) -> Settings:
-    """The bot's settings for a sandbox: its URLs, a SQLite file, word-count themes."""
-    from bot.settings import DiscordSettings, Settings, StorageSettings, ThemesSettings
+    """The bot's settings for a sandbox: its URLs, a SQLite file, word-count themes, and
+    no per-person note limit (the streams send hundreds of notes per member a minute,
+    far past what a person types; the limit itself is one deque operation a note)."""
+    from bot.settings import (
+        DiscordSettings,
+        FacilitationSettings,
+        Settings,
+        StorageSettings,
+        ThemesSettings,
+    )
 
     return Settings(
         storage=StorageSettings(path=db_path),
         themes=ThemesSettings(embedder="lexical"),
         discord=DiscordSettings(api_base_url=api_base_url, gateway_url=gateway_url),
+        facilitation=FacilitationSettings(notes_per_minute=0),
     )
 
 

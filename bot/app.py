@@ -20,6 +20,7 @@ from bot.cogs.errors import install_error_handler
 from bot.cogs.help import HelpCog
 from bot.cogs.notes import NotesCog
 from bot.cogs.onboarding import OnboardingCog
+from bot.cogs.privacy import PrivacyCog
 from bot.cogs.session import SessionCog
 from bot.cogs.settings import SettingsCog
 from bot.domain.server_settings import SettingKey
@@ -30,6 +31,7 @@ from bot.heap import freeze_long_lived
 from bot.heartbeat import BEAT_SECONDS, beat, heartbeat_path
 from bot.i18n import Catalog, catalog
 from bot.ports import Clock, ThemeFinder
+from bot.privacy import RetentionJob
 from bot.server_config import ServerConfig
 from bot.settings import Settings
 from bot.storage.db import connect
@@ -184,6 +186,7 @@ class CocreateBot(commands.Bot):
                 async_reminders=facilitation.async_reminder_leads,
                 zone=self.settings.locale.timezone,
                 nudges=facilitation.nudges,
+                notes_per_minute=facilitation.notes_per_minute,
             ),
             theme_finder=self.theme_finder or self._themes,
             on_nudge_due=nudge_due,
@@ -214,6 +217,7 @@ class CocreateBot(commands.Bot):
 
         await self.add_cog(HelpCog(self.catalog, self.settings, role_for))
         await self.add_cog(OnboardingCog(self.catalog))
+        await self.add_cog(PrivacyCog(self._store, self.catalog, self.clock))
         self.add_view(add_note_view(self.catalog.default))
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         install_error_handler(self.tree, self.catalog)
@@ -222,6 +226,15 @@ class CocreateBot(commands.Bot):
         if self._sync:
             await self.sync_commands()
         freeze_long_lived(collect_first=True)
+        # Privacy: every night, remove sessions past their server's retention period.
+        self.retention = RetentionJob(
+            self._store,
+            self.timers,
+            self.clock,
+            config,
+            on_purged=self._facilitation.forget_session,
+        )
+        self.retention.arm()
         self._recovery = asyncio.create_task(self._recover())
         log.info("cocreate is set up (database %s)", path)
 
@@ -252,6 +265,12 @@ class CocreateBot(commands.Bot):
         summary includes what was written while the bot was away.
         """
         gate = asyncio.Semaphore(RECOVERY_CONCURRENCY)
+        try:
+            # First what is past its retention (a bot that is down every night at 03:30
+            # would otherwise never purge), so nothing expired is recovered.
+            await self.retention.run(self.clock.now())
+        except Exception:
+            log.exception("the retention run at start-up failed")
 
         async def recover(session: Session) -> None:
             async with gate:

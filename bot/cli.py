@@ -1,5 +1,5 @@
 """``cocreate run | check-config | invite-url | sync-commands | health | sessions | export |
-demo``.
+backup | demo``.
 
 * ``run``: connect to Discord and run sessions.
 * ``check-config``: validate the configuration, templates and prompts offline.
@@ -9,10 +9,12 @@ demo``.
 * ``health``: exit 0 while the running bot's heartbeat file is fresh, else 1 (Docker's
   HEALTHCHECK).
 * ``sessions`` / ``export``: list the sessions in the database, export a session's board.
+* ``backup``: a consistent, checked copy of the database, also while the bot runs.
 * ``demo``: a whole session offline, printed as it happens, its board written to a folder.
 
 Every failure an admin can fix ends in one sentence on stderr and a non-zero exit code.
-``invite-url``, ``health``, ``sessions`` and ``export`` need no connection to Discord.
+``invite-url``, ``health``, ``sessions``, ``export`` and ``backup`` need no connection to
+Discord.
 """
 
 from __future__ import annotations
@@ -50,6 +52,14 @@ from bot.settings import (
     TokenError,
     load_settings,
     read_token,
+)
+from bot.storage.db import backup, connect
+from bot.storage.errors import (
+    DatabaseCorruptError,
+    DatabaseTooNewError,
+    StorageError,
+    StorageFullError,
+    StorageReadOnlyError,
 )
 from bot.storage.export_reader import DatabaseTooOldError, ExportReader, open_reader
 from bot.template_files import load_templates
@@ -161,6 +171,12 @@ def _parser() -> argparse.ArgumentParser:
         "--language", choices=LOCALES, default=None, help="default: the session's language"
     )
     export.add_argument("--config", type=Path, default=None, help="default: ./config.toml")
+    copy = commands.add_parser(
+        "backup", help="copy the database safely (also while the bot runs), checked"
+    )
+    copy.add_argument("--output", type=Path, required=True, help="the backup file to write")
+    copy.add_argument("--force", action="store_true", help="replace the file if it exists")
+    copy.add_argument("--config", type=Path, default=None, help="default: ./config.toml")
     demo = commands.add_parser(
         "demo", help="show a whole session offline: the real bot against a stand-in Discord"
     )
@@ -273,10 +289,49 @@ def run(path: Path, sync: bool, sentences: Catalog) -> int:
         return loaded
     settings, token = loaded
     _log_to_stderr(settings.logging.level, token)
+    locale = settings.locale.default
+    database = Path(settings.storage.path)
     try:
+        # Before Discord: a damaged, too new, read-only or full database is said in one
+        # sentence (exit 2, so systemd does not restart into the same wall).
+        asyncio.run(_open_database(database))
         return _with_discord(settings, sentences, _run(settings, token, sync))
+    except StorageError as error:  # also if it happens when the bot opens it again
+        return _database_refused(sentences, locale, database, error)
     except KeyboardInterrupt:
         return 0
+
+
+async def _open_database(path: Path) -> None:
+    """Open (check, migrate) the database once and close it again."""
+    connection = await connect(path)
+    await connection.close()
+
+
+def _database_refused(sentences: Catalog, locale: str, path: Path, error: StorageError) -> int:
+    """One sentence for a database the bot cannot use as it is; nothing was changed."""
+    match error:
+        case DatabaseCorruptError(detail=detail):
+            return _fail(
+                sentences, locale, "database_corrupt", EXIT_CONFIG, path=path, detail=detail
+            )
+        case DatabaseTooNewError(found=found, known=known):
+            return _fail(
+                sentences,
+                locale,
+                "database_too_new",
+                EXIT_CONFIG,
+                path=path,
+                found=found,
+                known=known,
+            )
+        case StorageFullError(cause=cause):
+            return _fail(sentences, locale, "database_full", EXIT_CONFIG, path=path, problem=cause)
+        case StorageReadOnlyError(cause=cause):
+            return _fail(
+                sentences, locale, "database_read_only", EXIT_CONFIG, path=path, problem=cause
+            )
+    raise error
 
 
 # -- setting up: the invite link, the slash commands, the health check ---------------------
@@ -637,6 +692,77 @@ async def _export_to_file(
     return written
 
 
+# -- backups --------------------------------------------------------------------------------
+
+
+def human_size(size: int, locale: str) -> str:
+    """``size`` bytes as people read it: 812 B, 4.2 MB (a decimal comma in Dutch)."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            break
+        value /= 1000
+    text = str(size) if unit == "B" else f"{value:.1f}"
+    return f"{text.replace('.', ',') if locale == 'nl' else text} {unit}"
+
+
+def backup_database(
+    config: Path | None,
+    output: Path,
+    sentences: Catalog,
+    *,
+    force: bool = False,
+    out: TextIO | None = None,
+) -> int:
+    """Copy the database to ``output`` with SQLite's backup API (safe while the bot runs),
+    check the copy, and say where it is and how big. An existing file is left alone unless
+    ``force``."""
+    loaded = _data_settings(config, sentences)
+    if isinstance(loaded, int):
+        return loaded
+    settings = loaded
+    locale = settings.locale.default
+    database = Path(settings.storage.path)
+    if not database.is_file():
+        return _fail(sentences, locale, "database_missing", EXIT_CONFIG, path=database)
+    if output.exists() and output.resolve() == database.resolve():
+        return _fail(sentences, locale, "backup_same_file", EXIT_CONFIG, path=output)
+    if output.exists() and not force:
+        return _fail(sentences, locale, "backup_exists", EXIT_CONFIG, path=output)
+    folder = output.parent
+    try:
+        size = backup(database, output)
+    except FileNotFoundError:
+        return _fail(sentences, locale, "database_missing", EXIT_CONFIG, path=database)
+    except DatabaseCorruptError as error:
+        return _fail(
+            sentences, locale, "backup_damaged", EXIT_CONFIG, path=database, detail=error.detail
+        )
+    except StorageFullError:
+        size_text = human_size(database.stat().st_size, locale)
+        return _fail(
+            sentences, locale, "backup_disk_full", EXIT_CONFIG, path=output, size=size_text
+        )
+    except StorageReadOnlyError:
+        key = "backup_unwritable" if folder.is_dir() else "backup_no_folder"
+        return _fail(sentences, locale, key, EXIT_CONFIG, path=output, folder=folder)
+    except sqlite3.Error as error:
+        return _fail(
+            sentences, locale, "database_unreadable", EXIT_CONFIG, path=database, problem=error
+        )
+    except OSError as error:
+        return _fail(sentences, locale, "output_failed", EXIT_CONFIG, path=output, problem=error)
+    done = sentences.t(
+        locale,
+        "cli.backup_done",
+        database=database,
+        path=output,
+        size=human_size(size, locale),
+    )
+    print(done, file=out or sys.stdout)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cocreate`` command."""
     arguments = _parser().parse_args(argv)
@@ -657,6 +783,8 @@ def main(argv: list[str] | None = None) -> int:
         return list_sessions(arguments.config, sentences)
     if arguments.command == "demo":
         return demo(arguments.language, arguments.output)
+    if arguments.command == "backup":
+        return backup_database(arguments.config, arguments.output, sentences, force=arguments.force)
     if arguments.command == "export":
         return export_session(
             arguments.config,

@@ -39,6 +39,7 @@ from bot.domain.events import (
     decode_events,
     encode_events,
 )
+from bot.domain.flood import DEFAULT_NOTES_PER_MINUTE, FloodGuard
 from bot.domain.session import (
     DEFAULT_ZONE,
     Phase,
@@ -91,6 +92,14 @@ class NoSessionError(LookupError):
     """No active session where the command was used."""
 
 
+class TooFastError(Exception):
+    """A person added notes faster than the step's limit; earlier notes are kept."""
+
+    def __init__(self, per_minute: int) -> None:
+        super().__init__(per_minute)
+        self.per_minute = per_minute
+
+
 class UnknownTemplateError(LookupError):
     """A template key that is not in the catalogue."""
 
@@ -109,6 +118,7 @@ class SessionDefaults:
     async_reminders: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
     zone: str = DEFAULT_ZONE
     nudges: bool = True
+    notes_per_minute: int = DEFAULT_NOTES_PER_MINUTE
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,8 @@ class MessageOutcome:
     kind: MessageKind
     stored: bool
     session: Session | None = None
+    # Refused because the writer went over the per-minute limit (tell them, once).
+    too_fast: bool = False
 
 
 class VoteRefusedError(Exception):
@@ -188,10 +200,16 @@ class Facilitation:
         # Rounds closed by the transition being announced (read under the session lock).
         self._just_closed: dict[int, VoteRound] = {}
         self._start_lock = asyncio.Lock()
+        self._flood = FloodGuard(defaults.notes_per_minute)
         self._on_nudge_due = on_nudge_due
         timers.bind(self.step_due, self.reminder_due, on_nudge_due)
 
     # -- starting ----------------------------------------------------------------------
+
+    @property
+    def notes_per_minute(self) -> int:
+        """How many notes one person may add to a step per minute (0: no limit)."""
+        return self._defaults.notes_per_minute
 
     def now(self) -> datetime:
         """The use cases' clock (the injected one in tests)."""
@@ -294,8 +312,13 @@ class Facilitation:
         text: str,
         source: NoteSource,
     ) -> Note:
-        """A note from /note or the modal, committed before it is acknowledged."""
+        """A note from /note or the modal, committed before it is acknowledged.
+
+        TooFastError when the person is over the step's per-minute limit.
+        """
         session = await self.find_session(channel_id)
+        if not self._flood.allow(session.id, session.step_index, author_id, self._clock.now()):
+            raise TooFastError(self._defaults.notes_per_minute)
         note = await self._store.add_note(
             NoteDraft(
                 session_id=session.id,
@@ -323,11 +346,14 @@ class Facilitation:
         attachments: tuple[str, ...],
         reply_to: int | None,
         created_at: datetime,
+        live: bool = True,
     ) -> MessageOutcome:
         """A human message in a thread: a note, a comment, an aside or nothing.
 
         Messages are handled side by side (their notes are committed together); a quick
-        reply waits only for the note it answers, if that is still being stored.
+        reply waits only for the note it answers, if that is still being stored. ``live``
+        messages count towards the writer's per-minute limit (catch-up after downtime
+        brings many at once and does not).
         """
         session = await self._live_session(thread_id)
         if session is None:
@@ -339,6 +365,12 @@ class Facilitation:
             await asyncio.shield(waiter)
         note_id = await self._store.note_id_for_message(reply_to) if reply_to else None
         kind = classify_message(text, bool(attachments), note_id is not None)
+        if (
+            kind is MessageKind.NOTE
+            and live
+            and not self._flood.allow(session.id, session.step_index, author_id, created_at)
+        ):
+            return MessageOutcome(kind, stored=False, session=session, too_fast=True)
         if kind is MessageKind.NOTE:
             self._in_flight[message_id] = None
             try:
@@ -387,6 +419,13 @@ class Facilitation:
             return None
         self._live[thread_id] = session
         return session
+
+    def forget_session(self, session_id: int) -> None:
+        """A session was removed from the database (retention): drop what is kept of it."""
+        for thread_id in [t for t, s in self._live.items() if s.id == session_id]:
+            del self._live[thread_id]
+        self._session_locks.pop(session_id, None)
+        self._flood.forget_session(session_id)
 
     def _remember(self, session: Session) -> None:
         if session.active:
@@ -738,6 +777,7 @@ class Facilitation:
             await self._announce(saved, events, owed=bool(owed))
         if not saved.active:
             self._session_locks.pop(session_id, None)
+            self._flood.forget_session(session_id)
         return saved
 
     def _arm(self, session: Session) -> None:

@@ -88,7 +88,7 @@ class FacilitationSettings(_Section):
     facilitator_role: str = "Facilitator"
     template: str = "classic"
     reminder_before: str = "2m"
-    retention_days: int = Field(default=365, ge=1, le=3650)
+    retention_days: int = Field(default=180, ge=0, le=3650)  # 0: keep until removed
 
     @field_validator("reminder_before")
     @classmethod
@@ -110,6 +110,9 @@ class FacilitationSettings(_Section):
     # private nudge at half-time for people who wrote before but not yet in the step.
     async_reminders: list[str] = ["24h", "1h"]
     nudges: bool = True
+    # Notes one person may add to a step per minute; past it they are told to slow down
+    # (their earlier notes stay). 0 switches the limit off.
+    notes_per_minute: int = Field(default=20, ge=0, le=1000)
 
     @field_validator("async_reminders")
     @classmethod

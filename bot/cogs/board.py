@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.cogs.access import facilitator_role, require_facilitator
 from bot.cogs.errors import WrongPlaceError
+from bot.domain.board import is_blank
 from bot.domain.session import Session
 from bot.export import (
     EXPORT_FILE_LIMIT,
@@ -129,6 +130,8 @@ class BoardCog(
     ) -> None:
         """Give a theme a name of the group's own."""
         session = await self._session(interaction)
+        if is_blank(new_name):
+            raise WrongPlaceError("theme_name_empty")
         theme_id = await self._theme_id(session, theme)
         await self._facilitation.rename_theme(theme_id, new_name)
         await reply(interaction, self._t(interaction, "replies.theme_renamed", name=new_name))
@@ -257,7 +260,7 @@ class BoardCog(
 
     async def _theme_id(self, session: Session, value: str) -> int:
         themes = await self._all_themes(session)
-        if value.isdigit() and any(theme_id == int(value) for theme_id, _ in themes):
+        if value.isdecimal() and any(theme_id == int(value) for theme_id, _ in themes):
             return int(value)
         for theme_id, name in themes:
             if name.casefold() == value.strip().casefold():
@@ -266,9 +269,11 @@ class BoardCog(
 
     async def _note_id(self, session: Session, value: str) -> int:
         notes = await self._facilitation.notes_of(session.id)
-        if value.isdigit() and any(note.id == int(value) for note in notes):
+        if value.isdecimal() and any(note.id == int(value) for note in notes):
             return int(value)
         wanted = value.strip().casefold()
+        if is_blank(wanted):
+            raise WrongPlaceError("unknown_note")  # '' would match every note's start
         for note in notes:
             if one_line(note.text).casefold().startswith(wanted):
                 return note.id
@@ -301,8 +306,12 @@ class BoardCog(
         except LookupError:
             return []
         wanted = current.casefold()
+        # Discord refuses the whole list if one name is empty (a note of attachments only).
+        untitled = self._t(interaction, "common.untitled_note")
         return [
-            app_commands.Choice(name=one_line(note.text)[:100], value=str(note.id))
+            app_commands.Choice(
+                name=(one_line(note.text) or f"{untitled} #{note.id}")[:100], value=str(note.id)
+            )
             for note in await self._facilitation.notes_of(session.id)
             if wanted in note.text.casefold()
         ][:AUTOCOMPLETE_LIMIT]

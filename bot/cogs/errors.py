@@ -13,9 +13,15 @@ from bot.domain.deadlines import MAX_AHEAD, DeadlineError
 from bot.domain.durations import DurationError, DurationListError
 from bot.domain.server_settings import SettingError
 from bot.domain.session import SessionRuleError
-from bot.facilitation import NoSessionError, UnknownTemplateError, VoteRefusedError
+from bot.facilitation import (
+    NoSessionError,
+    TooFastError,
+    UnknownTemplateError,
+    VoteRefusedError,
+)
 from bot.i18n import Catalog
 from bot.ports import ChannelBusyError
+from bot.storage.errors import StorageFullError, StorageReadOnlyError
 from bot.ui.replies import reply, user_locale
 
 log = logging.getLogger(__name__)
@@ -57,8 +63,19 @@ def refusal_text(sentences: Catalog, locale: str, error: BaseException) -> str |
             return sentences.t(locale, f"errors.{key}")
         case VoteRefusedError(reason=reason):
             return sentences.t(locale, f"errors.vote.{reason}")
+        case TooFastError(per_minute=per_minute):
+            return sentences.t(locale, "errors.too_fast", n=per_minute)
         case SettingError() | SettingsRefusedError():
             return settings_refusal(sentences, locale, error)
+        # Logged by the store already (once, with the cause); nothing was saved.
+        case StorageFullError(notes=notes) if notes:
+            return sentences.t(locale, "errors.storage.note_full")
+        case StorageReadOnlyError(notes=notes) if notes:
+            return sentences.t(locale, "errors.storage.note_read_only")
+        case StorageFullError():
+            return sentences.t(locale, "errors.storage.full")
+        case StorageReadOnlyError():
+            return sentences.t(locale, "errors.storage.read_only")
     return None
 
 

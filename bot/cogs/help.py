@@ -28,6 +28,8 @@ _EVERYONE = {
     "note": ("note",),
     "status": ("session", "status"),
     "nudges": ("session", "nudges"),
+    "my_data": ("privacy", "my_data"),
+    "forget_me": ("privacy", "forget_me"),
 }
 _FACILITATORS = {
     "start": ("session", "start"),

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.errors import refusal_text
-from bot.domain.board import NOTE_MAX_CHARS, MessageKind, NoteSource
+from bot.domain.board import NOTE_MAX_CHARS, MessageKind, NoteSource, is_blank
 from bot.facilitation import Facilitation
 from bot.i18n import Catalog
+from bot.storage.errors import StorageUnavailableError
 from bot.ui.acks import Acknowledger, AckPace
-from bot.ui.replies import reply, user_locale
+from bot.ui.replies import NO_PINGS, reply, user_locale
 from bot.ui.translator import command_text as ct
 
 log = logging.getLogger(__name__)
+
+# Seconds between two "slow down" notices to the same writer in a thread.
+SLOW_DOWN_EVERY = 60.0
 
 ACK_NOTE = "📝"
 ACK_COMMENT = "💬"
@@ -45,6 +50,8 @@ class NotesCog(commands.Cog):
         self._facilitation = facilitation
         self._catalog = sentences
         self._acks = Acknowledger(client, sentences, ack_pace)
+        # When each writer was last told to slow down, per thread (at most once a minute).
+        self._slowed: dict[tuple[int, int], float] = {}
 
     async def cog_unload(self) -> None:
         """Stop pending tallies (the notes are stored already)."""
@@ -78,7 +85,7 @@ class NotesCog(commands.Cog):
 
     async def _add(self, interaction: discord.Interaction, value: str, source: NoteSource) -> None:
         locale = user_locale(self._catalog, interaction)
-        if not value.strip():
+        if is_blank(value):  # spaces, or zero-width characters only
             await reply(interaction, self._catalog.t(locale, "errors.note_empty"))
             return
         note = await self._facilitation.add_note(
@@ -104,7 +111,11 @@ class NotesCog(commands.Cog):
         # channel, and its note must not be lost. Ordinary channels are skipped cheaply.
         if isinstance(message.channel, _NOT_THREADS):
             return
-        await self.ingest(message, acknowledge=True)
+        try:
+            await self.ingest(message, acknowledge=True)
+        except StorageUnavailableError:
+            # Not stored (the store logged why), so not acknowledged: no 📝 appears.
+            return
 
     async def ingest(self, message: discord.Message, *, acknowledge: bool) -> None:
         """Store one thread message (live or from catch-up)."""
@@ -121,12 +132,35 @@ class NotesCog(commands.Cog):
             attachments=tuple(attachment.url for attachment in message.attachments),
             reply_to=reference,
             created_at=message.created_at,
+            live=acknowledge,
         )
+        if outcome.too_fast and outcome.session is not None:
+            await self._slow_down(message, outcome.session.locale)
+            return
         if not (acknowledge and outcome.stored and outcome.session is not None):
             return
         emoji = ACK_COMMENT if outcome.kind is MessageKind.COMMENT else ACK_NOTE
         # Stored above; only now acknowledged (a reaction, or a tally in busy moments).
         await self._acks.note_stored(message, emoji, outcome.session.locale)
+
+    async def _slow_down(self, message: discord.Message, locale: str) -> None:
+        """Tell a writer over the per-minute limit, once a minute, in the thread (a mention
+        that does not ping: NO_PINGS)."""
+        key = (message.channel.id, message.author.id)
+        now = time.monotonic()
+        if now - self._slowed.get(key, -SLOW_DOWN_EVERY) < SLOW_DOWN_EVERY:
+            return
+        self._slowed[key] = now
+        text = self._catalog.t(
+            locale,
+            "replies.too_fast",
+            person=message.author.mention,
+            n=self._facilitation.notes_per_minute,
+        )
+        try:
+            await message.channel.send(text, allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.warning("could not tell %s to slow down", message.author.id)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -154,6 +188,12 @@ class NotesCog(commands.Cog):
         async for message in thread.history(
             after=discord.Object(after_id), oldest_first=True, limit=None
         ):
+            try:
+                await self.ingest(message, acknowledge=False)
+            except StorageUnavailableError:
+                # Stop at the first message that could not be stored (the store logged
+                # why): nothing after it is marked as read, so the next catch-up begins
+                # again from this message.
+                break
             seen += 1
-            await self.ingest(message, acknowledge=False)
         return seen

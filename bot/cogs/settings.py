@@ -180,7 +180,7 @@ def find_role(guild: discord.Guild, wanted: str) -> discord.Role | None:
     value = wanted.strip()
     if value.startswith("<@&") and value.endswith(">"):
         value = value[3:-1]
-    if value.isdigit():
+    if value.isdecimal():
         return guild.get_role(int(value))
     name = value.removeprefix("@").casefold()
     return next((role for role in guild.roles if role.name.casefold() == name), None)

@@ -47,7 +47,7 @@ _POINT_OF_VIEW = re.compile(
 
 def detect_kind(text: str) -> NoteKind:
     """Recognise a "How might we…?" question or a point of view by how it is written."""
-    start = _LEAD.sub("", text.strip())
+    start = _LEAD.sub("", _trim_invisible(text))
     if _QUESTION_START.match(start):
         return NoteKind.QUESTION
     if _POINT_OF_VIEW.search(text):
@@ -110,15 +110,16 @@ class Comment(CommentDraft):
 def classify_message(text: str, has_attachments: bool, replies_to_note: bool) -> MessageKind:
     """Decide what a human message in a session thread becomes.
 
-    - starts with ``//``: an aside, not stored;
-    - nothing but white space and no attachments: ignored;
+    - starts with ``//`` (after any invisible marks): an aside, not stored;
+    - nothing visible (white space, zero-width or direction marks) and no attachments:
+      ignored;
     - a reply to a note (or to a comment on one): a comment on that note;
     - anything else: a new note.
     """
-    stripped = text.strip()
-    if stripped.startswith(ASIDE_PREFIX):
+    visible = _trim_invisible(text)
+    if visible.startswith(ASIDE_PREFIX):
         return MessageKind.ASIDE
-    if not stripped and not has_attachments:
+    if not visible and not has_attachments:
         return MessageKind.EMPTY
     if replies_to_note:
         return MessageKind.COMMENT
@@ -127,4 +128,44 @@ def classify_message(text: str, has_attachments: bool, replies_to_note: bool) ->
 
 def note_text(text: str) -> str:
     """The text as it goes on the board: trimmed, line endings normalised."""
-    return text.replace("\r\n", "\n").strip()
+    # "\r\r\n" must not leave a "\r\n" behind, and a lone "\r" ends a line too.
+    return _LINE_END.sub("\n", text).strip()
+
+
+# Characters that show nothing on their own: zero-width spaces and joiners, the word
+# joiner and byte order mark, direction marks and embedding/override/isolate controls,
+# the soft hyphen, the combining grapheme joiner, variation selectors and tag characters,
+# and the fillers people use for "empty" names (Hangul fillers, the blank Braille cell).
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0x2800, 0x2800),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xE0000, 0xE007F),
+)
+# White space as str.split() sees it, plus the invisible characters.
+_BLANK = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "".join(
+    chr(c) for low, high in _INVISIBLE_RANGES for c in range(low, high + 1)
+)
+_LINE_END = re.compile(r"\r\n?")
+
+
+def _trim_invisible(text: str) -> str:
+    return text.strip(_BLANK)
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only white space and invisible characters (a
+    message of zero-width spaces is as empty as one of spaces)."""
+    return not _trim_invisible(text)

@@ -97,6 +97,8 @@ def parse_duration(text: str, *, maximum: timedelta = MAX_DURATION) -> timedelta
         raise DurationError(DurationProblem.NOT_POSITIVE, text)
     if total > maximum.total_seconds():
         raise DurationError(DurationProblem.TOO_LONG, text)
+    if round(total) <= 0:  # "0.4s" would round to nothing
+        raise DurationError(DurationProblem.NOT_POSITIVE, text)
     return timedelta(seconds=round(total))
 
 

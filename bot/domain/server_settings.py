@@ -24,7 +24,7 @@ from bot.domain.durations import (
 )
 
 LANGUAGES = ("nl", "en")
-MIN_RETENTION_DAYS = 1
+MIN_RETENTION_DAYS = 0  # 0: keep until the library removes the sessions itself
 MAX_RETENTION_DAYS = 3650
 
 
@@ -186,7 +186,7 @@ def validate(key: SettingKey, text: str, *, templates: Collection[str] = ()) -> 
                 raise SettingError(key, SettingProblem.BAD_TIME, value) from None
             return parsed.strftime("%H:%M")
         case SettingKey.RETENTION_DAYS:
-            if not value.isdigit() or not MIN_RETENTION_DAYS <= int(value) <= MAX_RETENTION_DAYS:
+            if not value.isdecimal() or not MIN_RETENTION_DAYS <= int(value) <= MAX_RETENTION_DAYS:
                 raise SettingError(key, SettingProblem.BAD_RETENTION, value)
             return int(value)
         case SettingKey.NUDGES:
@@ -195,7 +195,7 @@ def validate(key: SettingKey, text: str, *, templates: Collection[str] = ()) -> 
             return _SWITCH[value.casefold()]
         case SettingKey.RECAP_CHANNEL:
             digits = value.removeprefix("<#").removesuffix(">")
-            if not digits.isdigit():
+            if not digits.isdecimal():
                 raise SettingError(key, SettingProblem.BAD_ID, value)
             return int(digits)
         case SettingKey.FACILITATOR_ROLE:

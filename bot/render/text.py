@@ -33,7 +33,8 @@ def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]
     """Pack lines into as few messages as fit ``limit``; never drop or cut text.
 
     Lines are kept whole where they fit; a single line longer than the limit is broken
-    at the last space (or hard, inside a very long word) and continues in the next part.
+    at its last white space (or hard, inside a very long word) and continues in the next
+    part. Only white space goes: at a break, and the indentation of a line that is broken.
     """
     messages: list[str] = []
     current = ""
@@ -52,15 +53,28 @@ def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]
 
 
 def _pieces(line: str, limit: int) -> list[str]:
+    if len(line) <= limit:
+        return [line]
     pieces = []
+    # Indentation would be a blank part of its own (Discord refuses an empty message).
+    line = line.lstrip()
     while len(line) > limit:
-        cut = line.rfind(" ", 0, limit)
+        cut = _last_space(line, limit)
         if cut <= 0:
             cut = limit
         pieces.append(line[:cut])
-        line = line[cut:].lstrip(" ")
+        line = line[cut:].lstrip()
     pieces.append(line)
     return pieces
+
+
+def _last_space(line: str, limit: int) -> int:
+    """Where to break ``line`` so the first part fits: its last white space up to
+    ``limit`` (a space right after a full part is a break too); -1 if there is none."""
+    for index in range(min(limit, len(line) - 1), 0, -1):
+        if line[index].isspace():
+            return index
+    return -1
 
 
 def timestamp(moment: datetime, style: str) -> str:
@@ -152,7 +166,10 @@ def welcome(catalog: Catalog, session: Session, retention_days: int) -> list[str
             else []
         ),
         "",
-        catalog.t(
+        # 0 days: kept until the library removes the session itself.
+        catalog.t(loc, "session.kept.privacy")
+        if retention_days == 0
+        else catalog.t(
             loc,
             "session.welcome.privacy",
             retention=count(catalog, loc, "day", retention_days),
@@ -481,7 +498,9 @@ def session_summary(
             lines.append(line)
     lines.append("")
     lines.append(
-        catalog.t(
+        catalog.t(locale, "session.kept.closing")
+        if retention_days == 0
+        else catalog.t(
             locale,
             "summary.session.closing",
             retention=count(catalog, locale, "day", retention_days),

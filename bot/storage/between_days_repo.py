@@ -56,7 +56,7 @@ class BetweenDaysRepository(SqliteBase):
         self, session_id: int, kind: str, day: str, since: datetime, until: datetime, at: datetime
     ) -> bool:
         """Reserve the session's recap of this kind for this local day; False if taken."""
-        async with self._write:
+        async with self._single():
             cursor = await self._db.execute(
                 "INSERT OR IGNORE INTO recaps (session_id, kind, day, window_start,"
                 " window_end, claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -66,7 +66,7 @@ class BetweenDaysRepository(SqliteBase):
 
     async def recap_posted(self, session_id: int, kind: str, day: str, at: datetime) -> None:
         """The claimed recap is out."""
-        async with self._write:
+        async with self._single():
             await self._db.execute(
                 "UPDATE recaps SET posted_at = ? WHERE session_id = ? AND kind = ? AND day = ?",
                 (to_time(at), session_id, kind, day),
@@ -96,7 +96,7 @@ class BetweenDaysRepository(SqliteBase):
         self, session_id: int, step_index: int, user_id: int, at: datetime
     ) -> bool:
         """Reserve the one nudge this person may get in this step; False if sent before."""
-        async with self._write:
+        async with self._single():
             cursor = await self._db.execute(
                 "INSERT OR IGNORE INTO nudges (session_id, step_index, user_id, sent_at)"
                 " VALUES (?, ?, ?, ?)",
@@ -122,7 +122,7 @@ class BetweenDaysRepository(SqliteBase):
 
     async def set_nudges_for_user(self, user_id: int, wanted: bool, at: datetime) -> None:
         """Opt a person out of nudges for good (or back in)."""
-        async with self._write:
+        async with self._single():
             if wanted:
                 await self._db.execute("DELETE FROM nudge_optouts WHERE user_id = ?", (user_id,))
             else:

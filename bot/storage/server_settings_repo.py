@@ -22,7 +22,7 @@ class ServerSettingsRepository(SqliteBase):
         self, guild_id: int, key: SettingKey, value: object | None, by: int, at: datetime
     ) -> None:
         """Store one validated value; None resets it to the deployment's."""
-        async with self._write:
+        async with self._single():
             if value is None:
                 await self._db.execute(
                     "DELETE FROM server_settings WHERE guild_id = ? AND key = ?",

@@ -17,6 +17,7 @@ from bot.domain.voting import VoteTarget
 from bot.ports import ChannelBusyError
 from bot.storage.base import parse_time, required_time, to_time
 from bot.storage.between_days_repo import BetweenDaysRepository
+from bot.storage.privacy_repo import PrivacyRepository
 from bot.storage.server_settings_repo import ServerSettingsRepository
 from bot.storage.themes_repo import ThemesRepository
 from bot.storage.votes_repo import VotesRepository
@@ -181,7 +182,11 @@ def _step_from_json(data: dict[str, Any]) -> StepPlan:
 
 
 class SqliteStore(
-    VotesRepository, ThemesRepository, BetweenDaysRepository, ServerSettingsRepository
+    VotesRepository,
+    ThemesRepository,
+    BetweenDaysRepository,
+    ServerSettingsRepository,
+    PrivacyRepository,
 ):
     """Sessions, notes, comments, votes and themes in one SQLite file."""
 
@@ -301,7 +306,7 @@ class SqliteStore(
 
     async def announced_one(self, session_id: int) -> None:
         """The oldest owed announcement of the session has been posted."""
-        async with self._write:
+        async with self._single():
             await self._db.execute(
                 "DELETE FROM outbox WHERE id = (SELECT MIN(id) FROM outbox WHERE session_id = ?)",
                 (session_id,),
@@ -309,12 +314,12 @@ class SqliteStore(
 
     async def announced(self, session_id: int) -> None:
         """Every owed announcement of the session has been posted."""
-        async with self._write:
+        async with self._single():
             await self._db.execute("DELETE FROM outbox WHERE session_id = ?", (session_id,))
 
     async def mark_seen(self, session_id: int, message_id: int) -> None:
         """Remember the newest thread message handled (never moves backwards)."""
-        async with self._write:
+        async with self._single():
             await self._db.execute(
                 "UPDATE sessions SET last_message_id = ?"
                 " WHERE id = ? AND COALESCE(last_message_id, 0) < ?",
@@ -356,7 +361,9 @@ class SqliteStore(
         ids: dict[int, int] = {}  # message id -> note id, for notes from messages
         loose: list[int] = []  # note ids of notes without a message, in insert order
         newest: dict[int, int] = {}
-        async with self._transaction() as db:
+        # A full disk or a read-only file fails the whole batch (StorageUnavailableError,
+        # for every caller): none of these notes is stored, so none is acknowledged.
+        async with self._transaction(notes=len(drafts)) as db:
             for chunk in _chunks(drafts):
                 rows = await db.execute_fetchall(
                     "INSERT OR IGNORE INTO notes (session_id, step_index, author_id,"

@@ -106,7 +106,7 @@ class ThemesRepository(SqliteBase):
 
     async def rename_theme(self, theme_id: int, name: str) -> bool:
         """A facilitator names a theme; re-runs keep the name."""
-        async with self._write:
+        async with self._single():
             cursor = await self._db.execute(
                 "UPDATE themes SET name = ?, renamed = 1 WHERE id = ?", (name, theme_id)
             )
@@ -114,7 +114,7 @@ class ThemesRepository(SqliteBase):
 
     async def move_note(self, note_id: int, theme_id: int) -> bool:
         """A facilitator places a note in a theme; re-runs keep it there."""
-        async with self._write:
+        async with self._single():
             try:
                 cursor = await self._db.execute(
                     "INSERT INTO note_themes (note_id, theme_id, pinned) VALUES (?, ?, 1)"
@@ -162,7 +162,7 @@ class ThemesRepository(SqliteBase):
 
     async def add_taker(self, note_id: int, user_id: int, user_name: str, at: datetime) -> bool:
         """Someone will take an idea further; False if they had said so already."""
-        async with self._write:
+        async with self._single():
             cursor = await self._db.execute(
                 "INSERT OR IGNORE INTO takers (note_id, user_id, user_name, created_at)"
                 " VALUES (?, ?, ?, ?)",

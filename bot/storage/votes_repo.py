@@ -85,7 +85,7 @@ class VotesRepository(SqliteBase):
 
     async def set_round_message(self, round_id: int, message_id: int) -> None:
         """Remember the thread post that carries the round's vote button."""
-        async with self._write:
+        async with self._single():
             await self._db.execute(
                 "UPDATE vote_rounds SET message_id = ? WHERE id = ?", (message_id, round_id)
             )
@@ -133,7 +133,7 @@ class VotesRepository(SqliteBase):
 
     async def clear_votes(self, round_id: int, voter_id: int) -> None:
         """Take back all of one voter's votes in an open round."""
-        async with self._write:
+        async with self._single():
             await self._db.execute(
                 "DELETE FROM votes WHERE voter_id = ? AND round_id ="
                 " (SELECT id FROM vote_rounds WHERE id = ? AND status = 'open')",
@@ -156,7 +156,7 @@ class VotesRepository(SqliteBase):
 
     async def close_round(self, round_id: int, at: datetime) -> VoteRound | None:
         """Close an open round; None if it was already closed (closing is idempotent)."""
-        async with self._write:
+        async with self._single():
             cursor = await self._db.execute(
                 "UPDATE vote_rounds SET status = 'closed', closed_at = ?"
                 " WHERE id = ? AND status = 'open'",

@@ -43,3 +43,37 @@ async def test_a_burst_gets_a_few_reactions_and_one_tally_and_loses_nothing(
     assert len(stored) == 12
     rest_calls = [c for c in h.sb.calls[mark:] if c.method in ("PUT", "POST", "PATCH")]
     assert len(rest_calls) <= 12, "never more than one call per note"
+
+
+async def test_a_flood_from_one_person_is_slowed_down_without_losing_earlier_notes(
+    harness: Harness,
+) -> None:
+    from bot.domain.flood import DEFAULT_NOTES_PER_MINUTE
+    from bot.storage.db import connect
+    from bot.storage.sqlite_store import SqliteStore
+    from tests.e2e.test_session_flow import open_session
+
+    h = harness
+    await h.start()
+    thread = await open_session(h)
+    mark = h.mark()
+    for number in range(DEFAULT_NOTES_PER_MINUTE + 3):
+        await h.sb.user_message(thread, h.alice, f"regel {number}")
+    notice = await h.wait_for_post(thread, "sneller dan het bord", since=mark)
+    assert notice.json is not None
+    assert f"<@{h.alice}>" in notice.json["content"]
+    assert notice.json["allowed_mentions"]["parse"] == []
+    await h.say(thread, h.bob, "Bob schrijft gewoon verder")
+    db = await connect(h.db_path)
+    try:
+        texts = [n.text for n in await SqliteStore(db).notes(1)]
+    finally:
+        await db.close()
+    assert texts[:DEFAULT_NOTES_PER_MINUTE] == [
+        f"regel {i}" for i in range(DEFAULT_NOTES_PER_MINUTE)
+    ]
+    assert (
+        f"regel {DEFAULT_NOTES_PER_MINUTE}" not in texts and "Bob schrijft gewoon verder" in texts
+    )
+    notices = [c for c in h.sb.calls[mark:] if "sneller dan het bord" in str(c.json)]
+    assert len(notices) == 1  # once a minute, not once per refused message

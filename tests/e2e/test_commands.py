@@ -68,6 +68,12 @@ async def test_commands_are_synced_with_dutch_names_and_descriptions(harness: Ha
     assert commands["help"]["name_localizations"]["nl"] == "hulp"
     assert commands["help"]["description_localizations"]["nl"]
     assert "options" not in commands["help"] or not commands["help"]["options"]
+    privacy = commands["privacy"]
+    assert privacy["description_localizations"]["nl"]
+    privacy_subcommands = {o["name"]: o for o in privacy["options"]}
+    assert set(privacy_subcommands) == {"forget-me", "my-data"}
+    assert privacy_subcommands["forget-me"]["name_localizations"]["nl"] == "vergeet-mij"
+    assert privacy_subcommands["my-data"]["name_localizations"]["nl"] == "mijn-gegevens"
     for command in commands.values():
         assert command.get("contexts") in (None, [0]), "commands are for servers only"
 

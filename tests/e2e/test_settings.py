@@ -119,13 +119,13 @@ async def test_an_admin_sets_the_servers_own_values_and_they_stay(harness: Harne
     assert line(shown, "Sjabloon").endswith("_standaard_")
     assert (
         line(shown, "Bewaartermijn notities")
-        == "**Bewaartermijn notities:** 365 dagen · _standaard_"
+        == "**Bewaartermijn notities:** 180 dagen · _standaard_"
     )
     assert line(shown, "Tijdstip dagoverzicht") == "**Tijdstip dagoverzicht:** 17:00 · _standaard_"
     # An admin reading in English sees the same values in English.
     english = await server.show(locale="en-GB")
     assert line(english, "Nudges") == "**Nudges:** off · _this server's own_"
-    assert line(english, "Keep notes for") == "**Keep notes for:** 365 days · _default_"
+    assert line(english, "Keep notes for") == "**Keep notes for:** 180 days · _default_"
 
     await h.restart()
     assert await server.show() == shown
@@ -162,7 +162,7 @@ async def test_values_are_checked_against_the_server(harness: Harness) -> None:
 
     assert "17:30" in await server.set("recap_time", "17.30")
     assert "geen tijdstip" in await server.set("recap_time", "half zes")
-    assert "van 1 tot en met 3650" in await server.set("retention_days", "0")
+    assert "van 0 tot en met 3650" in await server.set("retention_days", "-1")
     assert "30 dagen" in await server.set("retention_days", "30")
     assert "Kies `aan` of `uit`" in await server.set("nudges", "misschien")
     assert "Kies `nl` (Nederlands) of `en` (English)" in await server.set("language", "fries")
@@ -171,7 +171,7 @@ async def test_values_are_checked_against_the_server(harness: Harness) -> None:
     # Back to the deployment's value: "standaard", "default" or "reset".
     assert (
         await server.set("retention_days", "standaard")
-        == "↩️ **Bewaartermijn notities** staat weer op de standaard: 365 dagen"
+        == "↩️ **Bewaartermijn notities** staat weer op de standaard: 180 dagen"
     )
     assert "Nederlands" in await server.set("language", "reset")
     assert "zoals het sjabloon" in await server.set("durations", "default")

@@ -878,3 +878,40 @@ async def test_a_failing_announcer_does_not_undo_the_transition(
     assert (await current(store, session)).status is SessionStatus.PAUSED
     await facilitation.end(session.id)
     assert (await current(store, session)).status is SessionStatus.ENDED
+
+
+async def test_a_person_over_the_per_minute_limit_is_refused_and_keeps_earlier_notes(
+    facilitation: Facilitation, store: Store
+) -> None:
+    from bot.domain.flood import DEFAULT_NOTES_PER_MINUTE
+    from bot.facilitation import TooFastError
+
+    session = await start(facilitation)
+    outcomes = [
+        await message(facilitation, session, 5000 + i, f"idee {i}")
+        for i in range(DEFAULT_NOTES_PER_MINUTE + 2)
+    ]
+    assert [o.too_fast for o in outcomes].count(True) == 2
+    with pytest.raises(TooFastError):
+        await facilitation.add_note(
+            channel_id=session.thread_id,
+            author_id=7,
+            author_name="Person7",
+            text="nog een",
+            source=NoteSource.COMMAND,
+        )
+    # Someone else writes on; catch-up after downtime is never limited.
+    assert (await message(facilitation, session, 6000, "ander", author=8)).stored
+    late = await facilitation.handle_message(
+        thread_id=session.thread_id,
+        message_id=6001,
+        author_id=7,
+        author_name="Person7",
+        text="van toen de bot weg was",
+        attachments=(),
+        reply_to=None,
+        created_at=START,
+        live=False,
+    )
+    assert late.stored
+    assert len(await store.notes(session.id)) == DEFAULT_NOTES_PER_MINUTE + 2

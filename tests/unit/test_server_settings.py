@@ -219,9 +219,9 @@ def test_a_role_is_a_mention_an_id_or_a_name(text: str, expected: str) -> None:
 
 
 def test_the_error_names_key_problem_and_value() -> None:
-    error = refused(SettingKey.RETENTION_DAYS, "0")
+    error = refused(SettingKey.RETENTION_DAYS, "-1")
     assert isinstance(error, ValueError)
-    assert str(error) == "retention_days: bad_retention: '0'"
+    assert str(error) == "retention_days: bad_retention: '-1'"
 
 
 # -- values as stored ------------------------------------------------------------------------
@@ -300,7 +300,7 @@ EXAMPLES = {
     SettingProblem.UNKNOWN_TEMPLATE: (SettingKey.TEMPLATE, "nope"),
     SettingProblem.BAD_DURATIONS: (SettingKey.DURATIONS, "abc"),
     SettingProblem.BAD_TIME: (SettingKey.RECAP_TIME, "25:00"),
-    SettingProblem.BAD_RETENTION: (SettingKey.RETENTION_DAYS, "0"),
+    SettingProblem.BAD_RETENTION: (SettingKey.RETENTION_DAYS, "-1"),
     SettingProblem.BAD_SWITCH: (SettingKey.NUDGES, "misschien"),
     SettingProblem.BAD_ID: (SettingKey.RECAP_CHANNEL, "algemeen"),
     SettingProblem.BAD_REMINDERS: (SettingKey.REMINDERS, "morgen"),
@@ -334,7 +334,7 @@ def test_an_unknown_timezone_suggests_the_close_ones(locale: str) -> None:
 
 
 def test_the_sentences_speak_the_members_language() -> None:
-    error = refused(SettingKey.RETENTION_DAYS, "0")
+    error = refused(SettingKey.RETENTION_DAYS, "-1")
     dutch = refusal_text(catalog(), "nl", error)
     english = refusal_text(catalog(), "en", error)
     assert dutch is not None

@@ -38,7 +38,7 @@ def test_defaults_without_a_file() -> None:
     assert settings.facilitation.template == "classic"
     assert settings.facilitation.facilitator_role == "Facilitator"
     assert settings.facilitation.reminder_lead == timedelta(minutes=2)
-    assert settings.facilitation.retention_days == 365
+    assert settings.facilitation.retention_days == 180
     assert settings.discord.sync_commands is False
     assert settings.discord.api_base_url is None
     assert settings.logging.level == "INFO"
@@ -126,7 +126,7 @@ def test_a_bad_environment_value_is_a_config_error(monkeypatch: pytest.MonkeyPat
         ("[locale]\ndefault = 'fr'\n", "locale.default"),
         ("[facilitation]\nreminder_before = 'soon'\n", "facilitation.reminder_before"),
         ("[facilitation]\nreminder_before = '-2m'\n", "facilitation.reminder_before"),
-        ("[facilitation]\nretention_days = 0\n", "facilitation.retention_days"),
+        ("[facilitation]\nretention_days = -1\n", "facilitation.retention_days"),
         ("[discord]\napi_base_url = 'ftp://x'\n", "discord.api_base_url"),
         ("[discord]\ngateway_url = 'http://x'\n", "discord.gateway_url"),
         ("[logging]\nlevel = 'LOUD'\n", "logging.level"),
