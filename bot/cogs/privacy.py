@@ -108,20 +108,26 @@ class ForgetConfirmation(discord.ui.View):
         report = await self._forget(self._user_id)
         log.info("forgot a member on request: %s", report.counts())
         await interaction.edit_original_response(
-            content=forget_text(self._catalog, self._locale, report), view=None
+            content=forget_text(self._catalog, self._locale, report),
+            view=None,
+            allowed_mentions=NO_PINGS,
         )
 
     async def _cancel(self, interaction: discord.Interaction) -> None:
         self.stop()
         await interaction.response.edit_message(
-            content=self._catalog.t(self._locale, "privacy.forget.cancelled"), view=None
+            content=self._catalog.t(self._locale, "privacy.forget.cancelled"),
+            view=None,
+            allowed_mentions=NO_PINGS,
         )
 
     async def on_timeout(self) -> None:
         """Say the question expired, so an old button is not mistaken for a live one."""
         try:
             await self._question.edit_original_response(
-                content=self._catalog.t(self._locale, "privacy.forget.expired"), view=None
+                content=self._catalog.t(self._locale, "privacy.forget.expired"),
+                view=None,
+                allowed_mentions=NO_PINGS,
             )
         except discord.HTTPException:
             log.debug("could not mark the forget-me question as expired", exc_info=True)

@@ -134,7 +134,9 @@ async def _respond(
             content, view=view, ephemeral=True, allowed_mentions=NO_PINGS
         )
     else:
-        await interaction.response.edit_message(content=content, view=view)
+        await interaction.response.edit_message(
+            content=content, view=view, allowed_mentions=NO_PINGS
+        )
 
 
 class VoteButton(
