@@ -187,14 +187,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def demo(language: str, output: Path | None) -> int:
+def demo(language: str, output: Path | None, sentences: Catalog) -> int:
     """Run ``cocreate demo``; 0 when it finished and wrote its files."""
     from bot.demo import DemoError, run_demo
 
     try:
         asyncio.run(run_demo(language, output))
-    except DemoError as error:
-        print(f"demo: {error}", file=sys.stderr)
+    except DemoError:
+        print(sentences.t(language, "demo.failed"), file=sys.stderr)
         return 1
     return 0
 
@@ -782,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "sessions":
         return list_sessions(arguments.config, sentences)
     if arguments.command == "demo":
-        return demo(arguments.language, arguments.output)
+        return demo(arguments.language, arguments.output, sentences)
     if arguments.command == "backup":
         return backup_database(arguments.config, arguments.output, sentences, force=arguments.force)
     if arguments.command == "export":
