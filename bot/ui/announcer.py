@@ -173,7 +173,8 @@ class DiscordAnnouncer:
             empty_text=self._catalog.t(loc, "common.board.empty"),
             more_text=self._catalog.raw(loc, "common.board.more"),
         )
-        return await render_files(picture, f"bord-stap-{summary.step_index + 1}")
+        name = self._catalog.t(loc, "common.board.file_step", number=summary.step_index + 1)
+        return await render_files(picture, name)
 
     def _board_title(self, locale: str, step_kind: str | None, theme: str) -> str:
         step = text.step_name(self._catalog, locale, step_kind) if step_kind else ""
@@ -248,7 +249,7 @@ class DiscordAnnouncer:
             empty_text=self._catalog.t(loc, "common.board.empty"),
             more_text=self._catalog.raw(loc, "common.board.more"),
         )
-        return await render_files(picture, "bord")
+        return await render_files(picture, self._catalog.t(loc, "common.board.file"))
 
     async def themes(
         self, session: Session, step_index: int, groups: Sequence[ThemeGroup], other: int
