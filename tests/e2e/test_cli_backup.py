@@ -17,11 +17,11 @@ import pytest
 from bot.cli import human_size, main
 from bot.domain.board import NoteDraft, NoteSource
 from bot.domain.session import Session
-from bot.domain.templates import StepPlan
 from bot.storage import db as db_module
 from bot.storage.db import connect
 from bot.storage.sqlite_store import SqliteStore
 from tests.fakes import START
+from tests.integration.test_storage_health import session_draft
 
 MIN = timedelta(minutes=1)
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -42,22 +42,6 @@ def admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def backup(output: Path, *extra: str) -> int:
     return main(["backup", "--output", str(output), *extra])
-
-
-def session_draft() -> Session:
-    session, _ = Session.begin(
-        guild_id=1,
-        channel_id=10,
-        thread_id=20,
-        facilitator_id=5,
-        topic="Lezen in de wijk",
-        locale="nl",
-        template="classic",
-        steps=(StepPlan("ideate", 10 * MIN),),
-        reminder_before=2 * MIN,
-        now=START,
-    )
-    return session
 
 
 def note(session: Session, text: str, message_id: int | None = None) -> NoteDraft:
