@@ -304,6 +304,10 @@ async def open_reader(path: str | Path, page_size: int = PAGE_SIZE) -> AsyncIter
         await connection.execute("PRAGMA query_only=ON")
         reader = ExportReader(connection, page_size)
         await reader.check_schema()
+        # One read transaction: every page of the export comes from the same snapshot
+        # (WAL lets the bot write meanwhile). Read statement by statement, a theme re-run
+        # between two pages could leave notes in themes the export never saw.
+        await connection.execute("BEGIN")
         yield reader
     finally:
         await connection.close()
