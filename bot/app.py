@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,16 @@ from bot.ports import Clock, ThemeFinder
 from bot.privacy import RetentionJob
 from bot.server_config import ServerConfig
 from bot.settings import Settings
+from bot.start_budget import (
+    WINDOW,
+    SessionStarts,
+    backoff,
+    backoff_enabled,
+    budget_wait,
+    read_starts,
+    record_start,
+    start_log_path,
+)
 from bot.storage.db import connect
 from bot.storage.sqlite_store import SqliteStore
 from bot.template_files import load_templates
@@ -76,6 +88,7 @@ class CocreateBot(commands.Bot):
         guild_ready_timeout: float = 2.0,
         theme_finder: ThemeFinder | None = None,
         ack_pace: AckPace | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -101,6 +114,8 @@ class CocreateBot(commands.Bot):
         self._themes: ThemeService | None = None
         self._notes: NotesCog | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        # How the start-up back-off waits (tests record it instead of waiting).
+        self._sleep = sleep
 
     @property
     def facilitation(self) -> Facilitation:
@@ -338,6 +353,46 @@ class CocreateBot(commands.Bot):
                 except OSError as error:
                     log.warning("cannot write the heartbeat file %s: %s", path, error)
             await asyncio.sleep(BEAT_SECONDS)
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """Connect to the gateway; a bot restarted over and over first backs off, and
+        none identifies while Discord's daily session budget is nearly spent."""
+        await self._wait_for_start_budget()
+        await super().connect(reconnect=reconnect)
+
+    async def _wait_for_start_budget(self) -> None:
+        path = start_log_path(Path(self.settings.storage.path))
+        now = time.time()
+        starts = await asyncio.to_thread(read_starts, path)
+        wait = backoff(starts, now) if backoff_enabled() else 0.0
+        try:
+            await asyncio.to_thread(record_start, path, starts, now)
+        except OSError as error:
+            log.warning("cannot write the start log %s: %s", path, error)
+        if wait:
+            log.warning(
+                "started %s times within the hour: waiting %.0f s before connecting, so a"
+                " crash loop cannot use up Discord's daily budget of gateway sessions",
+                len([t for t in starts if now - t < WINDOW]) + 1,
+                wait,
+            )
+            await self._sleep(wait)
+        try:
+            _, _, limit = await self.http.get_bot_gateway()
+        except discord.GatewayNotFound:
+            return  # connect() will say what is wrong with the gateway
+        budget = SessionStarts(
+            int(limit["total"]), int(limit["remaining"]), int(limit["reset_after"])
+        )
+        wait = budget_wait(budget)
+        if wait:
+            log.error(
+                "Discord allows only %s more gateway sessions today: waiting %.0f s until"
+                " it resets the budget (the bot was restarted very often)",
+                budget.remaining,
+                wait,
+            )
+            await self._sleep(wait)
 
     def ws_closed(self) -> bool:
         """Whether the gateway connection is down (reconnecting)."""

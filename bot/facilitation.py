@@ -76,7 +76,9 @@ from bot.ports import (
     Announcer,
     ChannelBusyError,
     Clock,
+    DiscordUnavailableError,
     DueHandler,
+    PostRefusedError,
     Store,
     ThemeFinder,
     Timers,
@@ -85,6 +87,12 @@ from bot.ports import (
 log = logging.getLogger(__name__)
 
 Outcome = tuple[Session, list[SessionEvent]]
+
+# Owed posts Discord could not take are tried again after this, doubling up to the cap.
+RETRY_OWED_FIRST = timedelta(seconds=30)
+RETRY_OWED_CAP = timedelta(minutes=30)
+# A facilitator hears about the same missing permission at most this often.
+TELL_REFUSAL_EVERY = timedelta(hours=1)
 Transition = Callable[[Session, datetime], Outcome | Awaitable[Outcome]]
 
 
@@ -201,6 +209,10 @@ class Facilitation:
         self._just_closed: dict[int, VoteRound] = {}
         self._start_lock = asyncio.Lock()
         self._flood = FloodGuard(defaults.notes_per_minute)
+        # Failed tries of a session's owed posts in a row, and when each facilitator was
+        # last told about a missing permission.
+        self._owed_failures: dict[int, int] = {}
+        self._refusals_told: dict[tuple[int, tuple[str, ...]], datetime] = {}
         self._on_nudge_due = on_nudge_due
         timers.bind(self.step_due, self.reminder_due, on_nudge_due)
 
@@ -275,7 +287,7 @@ class Facilitation:
         log.info("session %s started in thread %s", session.id, session.thread_id)
         self._arm(session)
         retention = self._defaults.retention_days if retention_days is None else retention_days
-        await self._say(self._announcer.welcome(session, retention))
+        await self._say(self._announcer.welcome(session, retention), session)
         await self._announce(session, events)
         return session
 
@@ -466,18 +478,15 @@ class Facilitation:
             await self.rearm_session(session)
 
     async def resend_owed(self, session: Session) -> int:
-        """Post what a crash kept from the thread (at least once); how many batches."""
+        """Post what a crash or a failing Discord kept from the thread (at least once);
+        how many announcements were owed."""
         owed = await self._store.owed_announcements(session.id)
         if not owed:
             return 0
-        log.warning(
-            "session %s: re-sending %s announcements lost in a crash", session.id, len(owed)
-        )
+        log.warning("session %s: re-sending %s owed announcements", session.id, len(owed))
         lock = self._session_locks.setdefault(session.id, asyncio.Lock())
         async with lock:
-            events = [event for _, encoded in owed for event in decode_events(encoded)]
-            await self._announce(session, events, owed=True)
-            await self._store.announced(session.id)
+            await self._drain(await self._store.get_session(session.id) or session)
         return len(owed)
 
     async def rearm_session(self, session: Session) -> None:
@@ -795,46 +804,85 @@ class Facilitation:
     async def _announce(
         self, session: Session, events: list[SessionEvent], *, owed: bool = False
     ) -> None:
-        """Post each event; with ``owed``, tick it off the outbox as soon as it is out, so a
-        crash repeats at most the one event it interrupted."""
+        """Post each event; ``owed`` ones were committed to the outbox with the change and
+        go out through it, oldest first."""
+        if owed:
+            await self._drain(session)
+            return
         for event in events:
             await self._announce_one(session, event)
-            if owed:
-                await self._store.announced_one(session.id)
 
-    async def _announce_one(self, session: Session, event: SessionEvent) -> None:
+    async def _drain(self, session: Session) -> bool:
+        """Post the session's owed announcements in order, ticking each off as soon as it
+        is out, so a crash repeats at most the one it interrupted. A post Discord could not
+        take stays owed, with those after it, and is tried again later; False then."""
+        for _, encoded in await self._store.owed_announcements(session.id):
+            for event in decode_events(encoded):
+                if not await self._announce_one(session, event):
+                    return False  # _say armed the next try
+            await self._store.announced_one(session.id)
+        self._owed_failures.pop(session.id, None)
+        return True
+
+    def _retry_owed_later(self, session_id: int) -> None:
+        failures = self._owed_failures.get(session_id, 0) + 1
+        self._owed_failures[session_id] = failures
+        wait = min(RETRY_OWED_FIRST * 2 ** min(failures - 1, 16), RETRY_OWED_CAP)
+        log.warning(
+            "session %s: Discord did not take a post (%s in a row); owed posts go again in %s",
+            session_id,
+            failures,
+            wait,
+        )
+
+        async def retry() -> None:
+            session = await self._store.get_session(session_id)
+            if session is not None:
+                await self.resend_owed(session)
+
+        # Not "session:…": disarming a session's step timers must not drop its owed posts.
+        self._timers.arm_call(f"outbox:{session_id}", self._clock.now() + wait, retry)
+
+    async def _announce_one(self, session: Session, event: SessionEvent) -> bool:
+        """Post one event; False when Discord could not take its main post now."""
         match event:
             case StepStarted(again=again):
-                await self._say(self._announcer.step_started(session, again))
-                if session.current_step.themes and session.step_index > 0 and not again:
+                posted = await self._say(self._announcer.step_started(session, again), session)
+                if posted and session.current_step.themes and session.step_index > 0 and not again:
                     await self._say(self.show_themes(session, session.step_index - 1, False))
+                return posted
             case StepEnded(step_index=index):
-                await self._say(
-                    self._announcer.step_summary(session, await self._step_summary(session, index))
+                return await self._say(
+                    self._announcer.step_summary(session, await self._step_summary(session, index)),
+                    session,
                 )
             case VotingOpened():
                 vote = await self._store.open_round_of(session.id)
-                if vote is not None:
-                    await self._post_vote(session, vote)
+                return vote is None or await self._post_vote(session, vote)
             case ReminderDue():
-                await self._say(self._announcer.reminder(session))
+                return await self._say(self._announcer.reminder(session), session)
             case SessionPaused():
-                await self._say(self._announcer.paused(session))
+                return await self._say(self._announcer.paused(session), session)
             case SessionResumed():
-                await self._say(self._announcer.resumed(session))
+                return await self._say(self._announcer.resumed(session), session)
             case StepExtended(added=added):
-                await self._say(self._announcer.extended(session, added))
+                return await self._say(self._announcer.extended(session, added), session)
             case SessionEnded():
                 overall = await self._session_summary(session)
-                await self._say(self._announcer.session_summary(session, overall))
+                return await self._say(self._announcer.session_summary(session, overall), session)
+        return True
 
-    async def _post_vote(self, session: Session, vote: VoteRound) -> None:
-        try:
+    async def _post_vote(self, session: Session, vote: VoteRound) -> bool:
+        message_id: int | None = None
+
+        async def post() -> None:
+            nonlocal message_id
             message_id = await self._announcer.vote_opened(session, vote)
-        except Exception:
-            log.exception("posting the vote failed")
-            return
-        await self._store.set_round_message(vote.id, message_id)
+
+        posted = await self._say(post(), session)
+        if message_id is not None:
+            await self._store.set_round_message(vote.id, message_id)
+        return posted
 
     async def _step_summary(self, session: Session, index: int) -> StepSummary:
         notes = await self._store.notes(session.id, index)
@@ -884,13 +932,41 @@ class Facilitation:
             board=tuple(board),
         )
 
-    @staticmethod
-    async def _say(announcement: Awaitable[None]) -> None:
-        # What is committed stays committed: a failed post is logged, not raised.
+    async def _say(self, announcement: Awaitable[None], session: Session | None = None) -> bool:
+        """Post; False when Discord could not take it now. What is committed stays
+        committed: a failed post is logged, never raised. With ``session``, the session's
+        owed posts are tried again later (a lost reminder is not owed, so nothing comes of
+        it then), and a refusal for a missing permission is told to its facilitator."""
         try:
             await announcement
+        except PostRefusedError as error:
+            log.warning("Discord refused a post: %s", error)
+            if session is not None:
+                # Armed first: whoever sees the facilitator told can count on the retry.
+                self._retry_owed_later(session.id)
+                await self._tell_refusal(session, error)
+            return False
+        except DiscordUnavailableError as error:
+            log.warning("Discord could not take a post now: %s", error)
+            if session is not None:
+                self._retry_owed_later(session.id)
+            return False
         except Exception:
+            # A fault of ours: trying the same post again would fail the same way.
             log.exception("posting to Discord failed")
+        return True
+
+    async def _tell_refusal(self, session: Session, error: PostRefusedError) -> None:
+        key = (session.id, error.missing)
+        now = self._clock.now()
+        told = self._refusals_told.get(key)
+        if told is not None and now - told < TELL_REFUSAL_EVERY:
+            return
+        self._refusals_told[key] = now
+        try:
+            await self._announcer.post_refused(session, error)
+        except Exception:
+            log.warning("could not tell the facilitator of session %s", session.id, exc_info=True)
 
 
 def _worth_owing(events: list[SessionEvent]) -> bool:

@@ -29,6 +29,24 @@ class ChannelBusyError(Exception):
         self.session = session
 
 
+class PostRefusedError(Exception):
+    """Discord refused a post or a thread for lack of permissions.
+
+    ``missing`` names the permissions (:data:`bot.permissions.PERMISSION_REASONS` names),
+    ``channel_id`` is the channel whose settings grant them (a thread's parent).
+    """
+
+    def __init__(self, missing: tuple[str, ...], channel_id: int) -> None:
+        super().__init__(f"missing {', '.join(missing)} in channel {channel_id}")
+        self.missing = missing
+        self.channel_id = channel_id
+
+
+class DiscordUnavailableError(Exception):
+    """Discord could not take a post now (server errors, a rate-limit storm, the network);
+    nothing says it never will, so the post is worth another try later."""
+
+
 class Store(Protocol):
     """Sessions, notes and comments, persisted. Every write is committed on return."""
 
@@ -242,4 +260,9 @@ class Announcer(Protocol):
 
     async def nudge(self, session: Session, user_id: int) -> bool:
         """A private, friendly nudge to write along; False when it could not be sent."""
+        ...
+
+    async def post_refused(self, session: Session, error: PostRefusedError) -> None:
+        """Tell the facilitator, privately, which permission keeps the bot from posting
+        in the session's thread and how to grant it."""
         ...

@@ -29,7 +29,7 @@ from bot.domain.session import Session
 from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
 from bot.domain.themes import Theme, ThemePlan, theme_name
 from bot.domain.voting import RoundStatus, VoteRound
-from bot.ports import ChannelBusyError, DueHandler, ThreadRef
+from bot.ports import ChannelBusyError, DueHandler, PostRefusedError, ThreadRef
 
 # A fixed, aware UTC moment every fake clock starts at.
 START = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
@@ -230,11 +230,15 @@ class RecordingAnnouncer:
     ) -> None:
         self.calls: list[Call] = []
         self.fail_on = set(fail_on or ())
+        # Calls that raise a given error (e.g. PostRefusedError), as Discord's adapter would.
+        self.raises: dict[str, BaseException] = {}
         self._next_thread = first_thread_id
         self._next_message = first_message_id
 
     def _record(self, name: str, session: Session | None, **args: Any) -> None:
         self.calls.append(Call(name, session, args))
+        if name in self.raises:
+            raise self.raises[name]
         if name in self.fail_on:
             raise AnnouncerFailure(name)
 
@@ -340,6 +344,10 @@ class RecordingAnnouncer:
         """Record a nudge (sent, unless ``nudge`` is in ``fail_on``)."""
         self._record("nudge", session, user_id=user_id)
         return True
+
+    async def post_refused(self, session: Session, error: PostRefusedError) -> None:
+        """Record that the facilitator was told about a refused post."""
+        self._record("post_refused", session, missing=error.missing, channel_id=error.channel_id)
 
 
 # -- themes ------------------------------------------------------------------------------

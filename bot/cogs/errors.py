@@ -20,7 +20,8 @@ from bot.facilitation import (
     VoteRefusedError,
 )
 from bot.i18n import Catalog
-from bot.ports import ChannelBusyError
+from bot.permission_check import PermissionReport, render_report
+from bot.ports import ChannelBusyError, DiscordUnavailableError, PostRefusedError
 from bot.storage.errors import StorageFullError, StorageReadOnlyError
 from bot.ui.replies import reply, user_locale
 
@@ -72,6 +73,15 @@ def refusal_text(sentences: Catalog, locale: str, error: BaseException) -> str |
             return sentences.t(locale, "errors.storage.note_full")
         case StorageReadOnlyError(notes=notes) if notes:
             return sentences.t(locale, "errors.storage.note_read_only")
+        case PostRefusedError(missing=missing, channel_id=channel_id):
+            report = PermissionReport(missing, None)
+            return (
+                render_report(sentences, locale, report, f"<#{channel_id}>")
+                + "\n\n"
+                + sentences.t(locale, "errors.post_refused.refused_start")
+            )
+        case DiscordUnavailableError():
+            return sentences.t(locale, "errors.discord_unavailable")
         case StorageFullError():
             return sentences.t(locale, "errors.storage.full")
         case StorageReadOnlyError():

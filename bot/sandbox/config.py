@@ -39,6 +39,10 @@ class SandboxConfig:
     modal_layout: str = "auto"
     """How injected modal submits wrap text inputs: ``"rows"`` (type 1 action rows),
     ``"labels"`` (type 18), or ``"auto"``: like the modal the bot opened, else rows."""
+    session_starts_remaining: int | None = None
+    """What ``GET /gateway/bot`` says is left of the daily IDENTIFY budget; ``None``:
+    1000 minus the IDENTIFYs seen."""
+    session_starts_reset_after_ms: int = 86_400_000
     rate_limits: bool = False
     """Enforce Discord-like rate limits (``X-RateLimit-*`` headers, 429s) from
     ``rate_limit_table``. Off by default so tests stay fast."""

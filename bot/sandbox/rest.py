@@ -146,9 +146,15 @@ class FaultRule:
     body: Any = None
     times: int = 1
     headers: dict[str, str] = field(default_factory=dict)
+    # Route parameters that must match too, e.g. {"channel_id": "123"}.
+    where: dict[str, str] = field(default_factory=dict)
 
-    def matches(self, method: str, route: str) -> bool:
-        return self.method in ("*", method) and self.route in ("*", route)
+    def matches(self, method: str, route: str, params: dict[str, str]) -> bool:
+        return (
+            self.method in ("*", method)
+            and self.route in ("*", route)
+            and all(params.get(name) == value for name, value in self.where.items())
+        )
 
 
 def default_error_body(status: int) -> JSON:
@@ -273,7 +279,7 @@ class RestFrontend:
         route, params = matched
         if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
             return 401, {"message": "401: Unauthorized", "code": 0}, {}
-        fault = self._take_fault(method, route.template)
+        fault = self._take_fault(method, route.template, params)
         if fault is not None:
             answer = fault.body if fault.body is not None else default_error_body(fault.status)
             return fault.status, answer, dict(fault.headers)
@@ -306,9 +312,9 @@ class RestFrontend:
             status = 204
         return status, response.body, {**limit_headers, **response.headers}
 
-    def _take_fault(self, method: str, route: str) -> FaultRule | None:
+    def _take_fault(self, method: str, route: str, params: dict[str, str]) -> FaultRule | None:
         for rule in self.faults:
-            if rule.matches(method, route):
+            if rule.matches(method, route, params):
                 rule.times -= 1
                 if rule.times <= 0:
                     self.faults.remove(rule)

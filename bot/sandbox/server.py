@@ -658,16 +658,30 @@ class DiscordSandbox:
         times: int = 1,
         *,
         headers: dict[str, str] | None = None,
+        where: Mapping[str, int | str] | None = None,
     ) -> None:
         """Answer the next ``times`` calls to (method, route template) with ``status``.
 
-        ``"*"`` matches any method/route. ``body`` defaults to Discord's error body for
-        the status (429 gets ``retry_after`` 0.05 s and a ``Via`` header). Note that
+        ``"*"`` matches any method/route; ``where`` narrows it to route parameters (e.g.
+        ``{"channel_id": thread}``). ``body`` defaults to Discord's error body for the
+        status (429 gets ``retry_after`` 0.05 s and a ``Via`` header). Note that
         discord.py retries 500/502/504 itself after 1 s, 3 s, ...
         """
         self.rest.faults.append(
-            FaultRule(method.upper(), route, status, body, times, dict(headers or {}))
+            FaultRule(
+                method.upper(),
+                route,
+                status,
+                body,
+                times,
+                dict(headers or {}),
+                {name: str(value) for name, value in (where or {}).items()},
+            )
         )
+
+    def clear_faults(self) -> None:
+        """Forget every injected failure not yet used up."""
+        self.rest.faults.clear()
 
     # -- rate limits -------------------------------------------------------------------------
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Literal
 
+import aiohttp
 import discord
 
 from bot.domain.recap import DailyRecap
@@ -16,7 +18,8 @@ from bot.domain.session import Session
 from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
 from bot.domain.voting import VoteRound
 from bot.i18n import Catalog
-from bot.ports import ThreadRef
+from bot.permission_check import PermissionReport, check_channel, render_report
+from bot.ports import DiscordUnavailableError, PostRefusedError, ThreadRef
 from bot.render import text
 from bot.ui.pictures import board_groups, local_date, render_files
 from bot.ui.replies import NO_PINGS
@@ -66,18 +69,64 @@ class DiscordAnnouncer:
         channel = self._client.get_partial_messageable(thread_id)
         if view is None and button_locale is not None:
             view = self._add_note_view(button_locale)
+        needed = (
+            ("send_messages_in_threads", "attach_files") if files else ("send_messages_in_threads",)
+        )
         sent: discord.Message | None = None
-        for number, part in enumerate(parts, start=1):
-            if number < len(parts):
-                await channel.send(part, allowed_mentions=NO_PINGS)
-                continue
-            extras: dict[str, Any] = {}
-            if view is not None:
-                extras["view"] = view
-            if files:
-                extras["files"] = files
-            sent = await channel.send(part, allowed_mentions=NO_PINGS, **extras)
+        with self._failures(thread_id, needed):
+            for number, part in enumerate(parts, start=1):
+                if number < len(parts):
+                    await channel.send(part, allowed_mentions=NO_PINGS)
+                    continue
+                extras: dict[str, Any] = {}
+                if view is not None:
+                    extras["view"] = view
+                if files:
+                    extras["files"] = files
+                sent = await channel.send(part, allowed_mentions=NO_PINGS, **extras)
         return sent
+
+    @contextlib.contextmanager
+    def _failures(self, channel_id: int, needed: tuple[str, ...]) -> Iterator[None]:
+        """Say what a Discord failure means for the use cases: a refusal names the
+        missing permissions; a failure that may pass is worth another try."""
+        try:
+            yield
+        except discord.Forbidden as error:
+            missing, where = self._missing(channel_id, needed)
+            raise PostRefusedError(missing, where) from error
+        except discord.DiscordServerError as error:
+            raise DiscordUnavailableError(str(error)) from error
+        except discord.HTTPException as error:
+            if error.status == 429:  # discord.py gave up waiting out a rate-limit storm
+                raise DiscordUnavailableError(str(error)) from error
+            raise
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise DiscordUnavailableError(repr(error)) from error
+
+    def _missing(self, channel_id: int, needed: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+        """The permissions the bot lacks where ``channel_id``'s settings are made (a
+        thread's parent), as far as the cache knows; else what the refused action needs."""
+        channel = self._client.get_channel(channel_id)
+        parent = channel.parent if isinstance(channel, discord.Thread) else channel
+        if isinstance(parent, discord.abc.GuildChannel) and parent.guild.me is not None:
+            missing = check_channel(parent, parent.guild.me, needs_pins="pin_messages" in needed)
+            return (missing or needed), parent.id
+        return needed, channel_id
+
+    async def post_refused(self, session: Session, error: PostRefusedError) -> None:
+        """A private message to the facilitator: what was refused where, which permissions
+        to grant, and that the bot tries again by itself."""
+        loc = session.locale
+        report = render_report(
+            self._catalog, loc, PermissionReport(error.missing, None), f"<#{error.channel_id}>"
+        )
+        intro = self._catalog.t(loc, "errors.post_refused.intro", thread=f"<#{session.thread_id}>")
+        retry = self._catalog.t(loc, "errors.post_refused.retry")
+        user = self._client.get_user(session.facilitator_id) or await self._client.fetch_user(
+            session.facilitator_id
+        )
+        await user.send(f"{intro}\n\n{report}\n\n{retry}", allowed_mentions=NO_PINGS)
 
     async def open_thread(
         self, channel_id: int, topic: str, locale: str, facilitator_id: int
@@ -88,16 +137,24 @@ class DiscordAnnouncer:
         )
         if not isinstance(channel, discord.TextChannel):
             raise TypeError(channel_id)  # the cog only starts sessions in text channels
-        card = await channel.send(
-            text.session_card(self._catalog, locale, topic, facilitator_id),
-            allowed_mentions=NO_PINGS,
-            view=self._add_note_view(locale),
-        )
-        # A thread started from a message is always public.
-        thread = await card.create_thread(
-            name=text.thread_name(self._catalog, locale, topic),
-            auto_archive_duration=THREAD_ARCHIVE_MINUTES,
-        )
+        with self._failures(channel_id, ("send_messages",)):
+            card = await channel.send(
+                text.session_card(self._catalog, locale, topic, facilitator_id),
+                allowed_mentions=NO_PINGS,
+                view=self._add_note_view(locale),
+            )
+        try:
+            with self._failures(channel_id, ("create_public_threads",)):
+                # A thread started from a message is always public.
+                thread = await card.create_thread(
+                    name=text.thread_name(self._catalog, locale, topic),
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                )
+        except Exception:
+            # No session without its thread: leave no card that leads nowhere.
+            with contextlib.suppress(discord.HTTPException):
+                await card.delete()
+            raise
         await thread.join()
         return ThreadRef(thread_id=thread.id, card_message_id=card.id)
 

