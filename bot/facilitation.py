@@ -40,15 +40,25 @@ from bot.domain.events import (
     encode_events,
 )
 from bot.domain.flood import DEFAULT_NOTES_PER_MINUTE, FloodGuard
+from bot.domain.private_writing import (
+    PrivateProgress,
+    per_person,
+    progress,
+    reveal_order,
+    without_names,
+)
 from bot.domain.session import (
     DEFAULT_ZONE,
+    Anonymity,
     Phase,
     Refusal,
     Session,
     SessionRuleError,
     SessionStatus,
+    TypedInPrivate,
 )
 from bot.domain.summary import (
+    AuthorGroup,
     RankedNote,
     SessionSummary,
     StepSummary,
@@ -138,6 +148,9 @@ class MessageOutcome:
     session: Session | None = None
     # Refused because the writer went over the per-minute limit (tell them, once).
     too_fast: bool = False
+    # Typed during a private step: take it out of the thread, then confirm privately
+    # (``stored``) or hand the text back with a hint (the session refuses typed notes).
+    private: bool = False
 
 
 class VoteRefusedError(Exception):
@@ -175,6 +188,19 @@ class SessionStatusView:
     time_left: timedelta
     note_count: int
     author_count: int
+    # In a private step, for the facilitator only: (id, name, notes) per writer, and who
+    # said they are done. Never the contents.
+    writers: tuple[tuple[int, str, int], ...] = ()
+    done: frozenset[int] = frozenset()
+    progress: PrivateProgress | None = None
+
+
+class PrivateChoice:
+    """Which steps of a new session run privately (``/session start private:``)."""
+
+    TEMPLATE = "template"
+    ALL = "all"
+    NONE = "none"
 
 
 class Facilitation:
@@ -212,6 +238,8 @@ class Facilitation:
         # Failed tries of a session's owed posts in a row, and when each facilitator was
         # last told about a missing permission.
         self._owed_failures: dict[int, int] = {}
+        # Thread messages the bot removes itself (private steps): their notes stay.
+        self._removing: set[int] = set()
         self._refusals_told: dict[tuple[int, tuple[str, ...]], datetime] = {}
         self._on_nudge_due = on_nudge_due
         timers.bind(self.step_due, self.reminder_due, on_nudge_due)
@@ -249,12 +277,17 @@ class Facilitation:
         nudges: bool | None = None,
         zone: str | None = None,
         retention_days: int | None = None,
+        private: str = PrivateChoice.TEMPLATE,
+        anonymity: Anonymity = Anonymity.OFF,
+        typed_in_private: TypedInPrivate = TypedInPrivate.TAKE,
+        end_when_all_done: bool = True,
     ) -> Session:
         """Open a thread for a new session, commit it, arm its timer, then announce.
 
         ``times`` (durations or deadlines per step) wins over ``durations``; ``reminders``
         replaces the deployment's lead times for async steps (empty: none). ``zone``,
         ``nudges`` and ``retention_days`` are the server's, when it set its own.
+        ``private`` (a :class:`PrivateChoice`) overrides which steps run privately.
         Raises ChannelBusyError when the channel already has an active session.
         """
         template = self.template(template_key)
@@ -262,6 +295,8 @@ class Facilitation:
             steps = template.with_times(times)
         else:
             steps = template.with_durations(durations or template.default_durations)
+        if private != PrivateChoice.TEMPLATE:
+            steps = tuple(replace(step, private=private == PrivateChoice.ALL) for step in steps)
         async with self._start_lock:
             running = await self._store.active_session_in_channel(channel_id)
             if running is not None:
@@ -281,6 +316,9 @@ class Facilitation:
                 async_reminders=self._defaults.async_reminders if reminders is None else reminders,
                 zone=zone or self._defaults.zone,
                 nudges=self._defaults.nudges if nudges is None else nudges,
+                anonymity=anonymity,
+                typed_in_private=typed_in_private,
+                end_when_all_done=end_when_all_done,
             )
             session = await self._store.create_session(draft)
             self._remember(session)
@@ -306,11 +344,86 @@ class Facilitation:
         """Where the session in this thread or channel stands."""
         session = await self.find_session(channel_id)
         note_count, author_count = await self._store.step_counts(session.id, session.step_index)
-        return SessionStatusView(
+        view = SessionStatusView(
             session=session,
             time_left=session.time_left(self._clock.now()),
             note_count=note_count,
             author_count=author_count,
+        )
+        if not session.writing_privately:
+            return view
+        notes = await self._store.notes(session.id, session.step_index)
+        done = await self._store.done_in_step(session.id, session.step_index)
+        return replace(
+            view,
+            writers=tuple(per_person(notes)),
+            done=frozenset(done),
+            progress=await self.private_progress(session),
+        )
+
+    # -- private writing -----------------------------------------------------------------
+
+    async def private_progress(self, session: Session) -> PrivateProgress:
+        """Counts of the current private step: notes, writers, who is done (no contents)."""
+        notes = await self._store.notes(session.id, session.step_index)
+        return progress(
+            notes,
+            await self._store.session_writers(session.id),
+            await self._store.done_in_step(session.id, session.step_index),
+        )
+
+    async def my_notes(self, session: Session, author_id: int) -> list[Note]:
+        """A person's own notes in the current step, oldest first (their running list)."""
+        notes = await self._store.notes(session.id, session.step_index)
+        return [note for note in notes if note.author_id == author_id]
+
+    async def writing_privately(self) -> list[Session]:
+        """Sessions whose private writing is going on now (a note sent by DM may go to
+        one of these, if the writer is a member of its server)."""
+        return [s for s in await self._store.active_sessions() if s.writing_privately]
+
+    async def done_writing(self, session_id: int, step_index: int, user_id: int) -> PrivateProgress:
+        """Someone is done writing in a private step ("I'm done"). When everyone is, and
+        the session says so, the step's writing ends and its notes are revealed."""
+        session = await self._store.get_session(session_id)
+        if session is None or not session.active:
+            raise SessionRuleError(Refusal.ENDED)
+        if not session.writing_privately:
+            raise SessionRuleError(Refusal.NOT_PRIVATE)
+        if session.step_index != step_index:
+            raise SessionRuleError(Refusal.STALE)
+        await self._store.mark_done(session_id, step_index, user_id, self._clock.now())
+        now = await self.private_progress(session)
+        if now.everyone_done and session.end_when_all_done:
+            log.info("session %s: everyone is done writing in step %s", session_id, step_index)
+            try:
+                await self._transition(
+                    session_id, lambda s, at: self._reveal(s, at, expected=step_index)
+                )
+            except SessionRuleError as error:
+                if error.refusal is not Refusal.STALE:
+                    raise
+            return now
+        await self._say(self._announcer.private_progress(session, now))
+        return now
+
+    async def reveal(self, session_id: int) -> Session:
+        """End a private step's writing now (``/session reveal``): reveal, then go on."""
+        return await self._transition(session_id, lambda s, now: self._reveal(s, now, None))
+
+    async def _reveal(self, session: Session, now: datetime, expected: int | None) -> Outcome:
+        if not session.writing_privately:
+            raise SessionRuleError(Refusal.NOT_PRIVATE)
+        return await self._move_on(session, now, expected)
+
+    def removed_by_us(self, message_id: int) -> None:
+        """The bot is about to delete this thread message (typed in a private step): its
+        deletion must not take the note with it."""
+        self._removing.add(message_id)
+
+    async def _private_note_added(self, session: Session) -> None:
+        await self._say(
+            self._announcer.private_progress(session, await self.private_progress(session))
         )
 
     # -- notes -------------------------------------------------------------------------
@@ -345,6 +458,8 @@ class Facilitation:
         )
         assert note is not None  # only message notes can be duplicates
         self._prepare(note)
+        if session.writing_privately:
+            await self._private_note_added(session)
         return note
 
     async def handle_message(
@@ -377,6 +492,12 @@ class Facilitation:
             await asyncio.shield(waiter)
         note_id = await self._store.note_id_for_message(reply_to) if reply_to else None
         kind = classify_message(text, bool(attachments), note_id is not None)
+        if session.writing_privately and kind is not MessageKind.EMPTY:
+            # Alone means alone: a reply or an aside is a note too, out of sight.
+            kind = MessageKind.NOTE
+            if session.typed_in_private is TypedInPrivate.REFUSE:
+                await self._store.mark_seen(session.id, message_id)
+                return MessageOutcome(kind, stored=False, session=session, private=True)
         if (
             kind is MessageKind.NOTE
             and live
@@ -406,7 +527,11 @@ class Facilitation:
                     waiter.set_result(None)
             if note is not None:
                 self._prepare(note)
-            return MessageOutcome(kind, stored=note is not None, session=session)
+                if session.writing_privately:
+                    await self._private_note_added(session)
+            return MessageOutcome(
+                kind, stored=note is not None, session=session, private=session.writing_privately
+            )
         if kind is MessageKind.COMMENT and note_id is not None:
             comment = await self._store.add_comment(
                 CommentDraft(
@@ -454,8 +579,11 @@ class Facilitation:
         return await self._store.edit_by_message(message_id, note_text(text), self._clock.now())
 
     async def messages_deleted(self, message_ids: list[int]) -> int:
-        """A deleted message takes its note or comment with it."""
-        return await self._store.delete_by_message(message_ids)
+        """A deleted message takes its note or comment with it (unless the bot removed it
+        from sight itself, in a private step)."""
+        theirs = [m for m in message_ids if m not in self._removing]
+        self._removing.difference_update(message_ids)
+        return await self._store.delete_by_message(theirs) if theirs else 0
 
     # -- the clock -----------------------------------------------------------------------
 
@@ -850,13 +978,19 @@ class Facilitation:
                 posted = await self._say(self._announcer.step_started(session, again), session)
                 if posted and session.current_step.themes and session.step_index > 0 and not again:
                     await self._say(self.show_themes(session, session.step_index - 1, False))
+                if posted and session.writing_privately:
+                    await self._private_note_added(session)  # the counter, from zero
                 return posted
             case StepEnded(step_index=index):
                 return await self._say(
                     self._announcer.step_summary(session, await self._step_summary(session, index)),
                     session,
                 )
-            case VotingOpened():
+            case VotingOpened(step_index=index):
+                if session.is_private(index):
+                    reveal = await self._step_summary(session, index, reveal_only=True)
+                    if not await self._say(self._announcer.step_summary(session, reveal), session):
+                        return False
                 vote = await self._store.open_round_of(session.id)
                 return vote is None or await self._post_vote(session, vote)
             case ReminderDue():
@@ -884,23 +1018,55 @@ class Facilitation:
             await self._store.set_round_message(vote.id, message_id)
         return posted
 
-    async def _step_summary(self, session: Session, index: int) -> StepSummary:
+    async def _step_summary(
+        self, session: Session, index: int, *, reveal_only: bool = False
+    ) -> StepSummary:
+        """The step's summary as the thread may see it: a private step's notes in reveal
+        order, and without names where the session hides them. ``reveal_only``: the
+        reveal when a private step's writing gives way to its vote (no results yet)."""
         notes = await self._store.notes(session.id, index)
         counts = await self._store.comment_counts(session.id)
-        closed = self._just_closed.pop(session.id, None)
         ranking: tuple[RankedNote, ...] = ()
-        if closed is not None and closed.step_index == index:
-            ranking = await self._ranking(closed)
-            voters = await self._store.voter_count(closed.id)
-            await self._say(self._announcer.vote_results(session, closed, ranking, voters))
-        themes = theme_groups(await self._store.themes(session.id, index), notes)
+        if not reveal_only:
+            closed = self._just_closed.pop(session.id, None)
+            if closed is not None and closed.step_index == index:
+                ranking = self._shown(session, await self._ranking(closed))
+                voters = await self._store.voter_count(closed.id)
+                await self._say(self._announcer.vote_results(session, closed, ranking, voters))
         summary = summarise_step(index, session.steps[index].kind, notes, counts)
-        return replace(summary, themes=themes, ranking=ranking, participation=participation(notes))
+        summary = replace(summary, ranking=ranking, participation=participation(notes))
+        private = session.is_private(index)
+        names = session.shows_names(index)
+        if private or not names:
+            ordered = reveal_order(notes, session.id, index)
+            shown = tuple(ordered if names else map(without_names, ordered))
+            by_id = {note.id: note for note in shown}
+            summary = replace(
+                summary,
+                groups=(AuthorGroup(0, "", shown),),
+                revealed=private and (reveal_only or session.steps[index].vote is None),
+                names_shown=names,
+            )
+            themes = theme_groups(await self._store.themes(session.id, index), by_id.values())
+        else:
+            themes = theme_groups(await self._store.themes(session.id, index), notes)
+        return replace(summary, themes=themes)
+
+    def _shown(self, session: Session, ranking: Sequence[RankedNote]) -> tuple[RankedNote, ...]:
+        """Ranked notes without their writers' names where the session hides them."""
+        return tuple(
+            item
+            if session.shows_names(item.note.step_index)
+            else replace(item, note=without_names(item.note))
+            for item in ranking
+        )
 
     async def _session_summary(self, session: Session) -> SessionSummary:
-        notes = await self._store.notes(session.id)
+        stored = await self._store.notes(session.id)
         kinds = [step.kind for step in session.steps]
-        overall = summarise_session(session.topic, kinds, notes)
+        overall = summarise_session(session.topic, kinds, stored)
+        # Counted with their writers above; shown without them where the session hides them.
+        notes = [n if session.shows_names(n.step_index) else without_names(n) for n in stored]
         themes: list[ThemeGroup] = []
         board: list[ThemeGroup] = []
         for index, step in enumerate(session.steps):
@@ -919,15 +1085,17 @@ class Facilitation:
         ]
         top: tuple[RankedNote, ...] = ()
         if idea_rounds:
-            ranked = await self._ranking(idea_rounds[-1])
+            ranked = self._shown(session, await self._ranking(idea_rounds[-1]))
             top = tuple(item for item in ranked if item.votes > 0)[:TOP_IDEAS]
         takers = await self._store.takers([item.note.id for item in top])
+        if session.anonymity is Anonymity.ALWAYS:
+            takers = {}  # who took an idea on is a name too
         return replace(
             overall,
             themes=tuple(themes),
             chosen_question=session.chosen_question,
             top_ideas=top,
-            participation=participation(notes),
+            participation=participation(stored),
             takers={note_id: tuple(names) for note_id, names in takers.items()},
             board=tuple(board),
         )

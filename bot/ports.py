@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft
+from bot.domain.private_writing import PrivateProgress
 from bot.domain.recap import DailyRecap
 from bot.domain.session import Session
 from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
@@ -157,6 +158,18 @@ class Store(Protocol):
 
     async def takers(self, note_ids: Sequence[int]) -> dict[int, list[str]]: ...
 
+    # -- private writing --
+
+    async def mark_done(self, session_id: int, step_index: int, user_id: int, at: datetime) -> bool:
+        """Record that someone is done writing in a step; False if they had said so."""
+        ...
+
+    async def done_in_step(self, session_id: int, step_index: int) -> set[int]: ...
+
+    async def session_writers(self, session_id: int) -> set[int]:
+        """Everyone who has a note in the session, in any step."""
+        ...
+
 
 class ThemeFinder(Protocol):
     """Groups notes into themes (the text work runs off the event loop)."""
@@ -260,6 +273,11 @@ class Announcer(Protocol):
 
     async def nudge(self, session: Session, user_id: int) -> bool:
         """A private, friendly nudge to write along; False when it could not be sent."""
+        ...
+
+    async def private_progress(self, session: Session, progress: PrivateProgress) -> None:
+        """Show how a private step is going (notes, writers, who is done; never contents)
+        on its counter post, at most every few seconds."""
         ...
 
     async def post_refused(self, session: Session, error: PostRefusedError) -> None:

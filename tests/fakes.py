@@ -29,6 +29,7 @@ from bot.domain.session import Session
 from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
 from bot.domain.themes import Theme, ThemePlan, theme_name
 from bot.domain.voting import RoundStatus, VoteRound
+from bot.domain.private_writing import PrivateProgress
 from bot.ports import ChannelBusyError, DueHandler, PostRefusedError, ThreadRef
 
 # A fixed, aware UTC moment every fake clock starts at.
@@ -345,6 +346,10 @@ class RecordingAnnouncer:
         self._record("nudge", session, user_id=user_id)
         return True
 
+    async def private_progress(self, session: Session, progress: PrivateProgress) -> None:
+        """Record the counts a private step's counter would show."""
+        self._record("private_progress", session, progress=progress)
+
     async def post_refused(self, session: Session, error: PostRefusedError) -> None:
         """Record that the facilitator was told about a refused post."""
         self._record("post_refused", session, missing=error.missing, channel_id=error.channel_id)
@@ -429,6 +434,7 @@ class InMemoryStore:
         self.theme_rows: dict[int, Theme] = {}  # note_ids/pinned unused: see placements
         self.placements: dict[int, tuple[int, bool]] = {}  # note id -> (theme id, pinned)
         self.taker_rows: list[tuple[int, int, str, datetime]] = []  # note, user, name, at
+        self.done_rows: dict[tuple[int, int, int], datetime] = {}  # (session, step, user)
         self._ids = 0
 
     def _next_id(self) -> int:
@@ -594,6 +600,24 @@ class InMemoryStore:
             del self.votes[key]
         self.placements.pop(note_id, None)
         self.taker_rows = [row for row in self.taker_rows if row[0] != note_id]
+
+    async def mark_done(
+        self, session_id: int, step_index: int, user_id: int, at: datetime
+    ) -> bool:
+        """Record "I'm done"; False if said before."""
+        key = (session_id, step_index, user_id)
+        if key in self.done_rows:
+            return False
+        self.done_rows[key] = at
+        return True
+
+    async def done_in_step(self, session_id: int, step_index: int) -> set[int]:
+        """Who said they are done in a step."""
+        return {u for (s, i, u) in self.done_rows if (s, i) == (session_id, step_index)}
+
+    async def session_writers(self, session_id: int) -> set[int]:
+        """Everyone with a note in the session."""
+        return {n.author_id for n in self.note_rows.values() if n.session_id == session_id}
 
     async def notes(self, session_id: int, step_index: int | None = None) -> list[Note]:
         """A session's notes (of one step), oldest first."""

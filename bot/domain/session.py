@@ -50,6 +50,28 @@ class SessionStatus(StrEnum):
     ENDED = "ended"
 
 
+class Anonymity(StrEnum):
+    """Whose names the bot shows, chosen per session.
+
+    ``OFF``: names as usual. ``WHILE_WRITING``: notes written in a private step never
+    carry a name in anything the bot shows; what people write in the open steps does.
+    ``ALWAYS``: no name in anything the bot shows; every writing step runs privately,
+    since Discord shows who typed a message that stays in the thread.
+    """
+
+    OFF = "off"
+    WHILE_WRITING = "while_writing"
+    ALWAYS = "always"
+
+
+class TypedInPrivate(StrEnum):
+    """What happens to a message typed in the thread during a private step: it is
+    removed from the thread either way, then taken as a note or handed back with a hint."""
+
+    TAKE = "take"
+    REFUSE = "refuse"
+
+
 class Phase(StrEnum):
     """Within a step: writing notes, or choosing among them by dot voting."""
 
@@ -67,6 +89,7 @@ class Refusal(StrEnum):
     TOO_LONG = "too_long"
     STALE = "stale"
     VOTING = "voting"
+    NOT_PRIVATE = "not_private"
 
 
 class SessionRuleError(Exception):
@@ -114,6 +137,9 @@ class Session:
     reminders_done: int = 0
     zone: str = DEFAULT_ZONE
     nudges: bool = True
+    anonymity: Anonymity = Anonymity.OFF
+    typed_in_private: TypedInPrivate = TypedInPrivate.TAKE
+    end_when_all_done: bool = True
 
     @classmethod
     def begin(
@@ -132,6 +158,9 @@ class Session:
         async_reminders: tuple[timedelta, ...] = (),
         zone: str = DEFAULT_ZONE,
         nudges: bool = True,
+        anonymity: Anonymity = Anonymity.OFF,
+        typed_in_private: TypedInPrivate = TypedInPrivate.TAKE,
+        end_when_all_done: bool = True,
     ) -> tuple[Session, list[SessionEvent]]:
         """A new running session at its first step (id 0 until the store assigns one)."""
         if not steps:
@@ -157,6 +186,9 @@ class Session:
             async_reminders=tuple(sorted(async_reminders, reverse=True)),
             zone=zone,
             nudges=nudges,
+            anonymity=anonymity,
+            typed_in_private=typed_in_private,
+            end_when_all_done=end_when_all_done,
         )
         due_at = session._due(0, now)
         return replace(session, due_at=due_at), [StepStarted(0, due_at)]
@@ -177,6 +209,30 @@ class Session:
     def is_last_step(self) -> bool:
         """Whether moving on ends the session."""
         return self.step_index == len(self.steps) - 1
+
+    def is_private(self, step_index: int) -> bool:
+        """Whether people write alone in step ``step_index``: notes stay out of sight
+        until the step's writing ends (the template says so, or names are never shown)."""
+        return self.steps[step_index].private or self.anonymity is Anonymity.ALWAYS
+
+    @property
+    def writing_privately(self) -> bool:
+        """Whether the session is now in the writing part of a private step: what people
+        add is kept out of the thread until the reveal."""
+        return self.active and self.phase is Phase.WRITING and self.is_private(self.step_index)
+
+    def shows_names(self, step_index: int) -> bool:
+        """Whether anything the bot shows may name the writers of step ``step_index``."""
+        if self.anonymity is Anonymity.ALWAYS:
+            return False
+        if self.anonymity is Anonymity.WHILE_WRITING:
+            return not self.is_private(step_index)
+        return True
+
+    def hidden(self, step_index: int) -> bool:
+        """Whether step ``step_index``'s notes are still unrevealed (its private writing
+        is going on now)."""
+        return self.writing_privately and step_index == self.step_index
 
     def time_left(self, now: datetime) -> timedelta:
         """What is left on the current step (zero when overdue or ended)."""
@@ -334,6 +390,14 @@ class Session:
         if self.phase is Phase.WRITING and wants_vote and self.status is SessionStatus.RUNNING:
             return self.open_vote(now, self.current_step.vote_duration, expected_step)
         return self.advance(now, expected_step)
+
+    def reveal(self, now: datetime, vote_options: int = 0) -> tuple[Session, list[SessionEvent]]:
+        """End a private step's writing now: the notes are revealed, then the flow goes on
+        as when its time is up (to its vote, or to the next step)."""
+        self._require_active()
+        if not self.writing_privately:
+            raise SessionRuleError(Refusal.NOT_PRIVATE)
+        return self.move_on(now, self.step_index, vote_options)
 
     def go_back(self, now: datetime) -> tuple[Session, list[SessionEvent]]:
         """Return to the previous step with its full planned time."""

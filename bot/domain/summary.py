@@ -64,6 +64,10 @@ class StepSummary:
     themes: tuple[ThemeGroup, ...] = ()
     ranking: tuple[RankedNote, ...] = ()
     participation: Participation | None = None
+    # A private step's notes shown for the first time: one flat group in reveal order
+    # (not by author). ``names_shown`` False: every note here has lost its writer's name.
+    revealed: bool = False
+    names_shown: bool = True
 
 
 @dataclass(frozen=True)

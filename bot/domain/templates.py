@@ -31,6 +31,8 @@ class StepPlan:
     on this step's notes (``notes``) or on its "How might we…?" questions (``questions``).
     ``deadline``: a fixed end (aware) the facilitator gave instead of a duration; the
     duration stays as the fallback for when the step starts after its deadline.
+    ``private``: people write alone (silent brainstorming); the notes are revealed, all
+    at once and not by author, when the writing ends.
     """
 
     kind: str
@@ -39,6 +41,7 @@ class StepPlan:
     vote: VoteTarget | None = None
     vote_duration: timedelta = DEFAULT_VOTE_DURATION
     deadline: datetime | None = None
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,10 @@ def template_from_mapping(data: Mapping[str, Any], source: str) -> Template:
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise TemplateError(f"{source}: 'steps' must be a list with at least one [[steps]] table")
+    # ``private = true`` at the top marks every step private; a step may still say false.
+    all_private = data.get("private", False)
+    if not isinstance(all_private, bool):
+        raise TemplateError(f"{source}: 'private' must be true or false")
     steps: list[StepPlan] = []
     for number, raw in enumerate(raw_steps, start=1):
         where = f"{source}: step {number}"
@@ -101,6 +108,9 @@ def template_from_mapping(data: Mapping[str, Any], source: str) -> Template:
         if vote_text is not None and vote_text not in {t.value for t in VoteTarget}:
             choices = ", ".join(t.value for t in VoteTarget)
             raise TemplateError(f"{where}: 'vote' must be one of {choices}")
+        private = raw.get("private", all_private)
+        if not isinstance(private, bool):
+            raise TemplateError(f"{where}: 'private' must be true or false")
         vote_duration = DEFAULT_VOTE_DURATION
         if "vote_duration" in raw:
             try:
@@ -114,6 +124,7 @@ def template_from_mapping(data: Mapping[str, Any], source: str) -> Template:
                 themes=themes,
                 vote=None if vote_text is None else VoteTarget(vote_text),
                 vote_duration=vote_duration,
+                private=private,
             )
         )
     return Template(key=key.strip(), steps=tuple(steps))

@@ -171,6 +171,7 @@ class PrivacyRepository(SqliteBase):
             await self._drop_from_rounds(db, user_id)
             notes = await _changed(db, "DELETE FROM notes WHERE author_id = :u", p)
             nudges = await _changed(db, "DELETE FROM nudges WHERE user_id = :u", p)
+            await db.execute("DELETE FROM step_done WHERE user_id = :u", p)
             optout = await _changed(db, "DELETE FROM nudge_optouts WHERE user_id = :u", p)
             sessions = await _changed(
                 db, "UPDATE sessions SET facilitator_id = 0 WHERE facilitator_id = :u", p

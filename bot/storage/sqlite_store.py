@@ -11,13 +11,14 @@ from typing import Any
 import aiosqlite
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft, NoteKind, NoteSource
-from bot.domain.session import Phase, Session, SessionStatus
+from bot.domain.session import Anonymity, Phase, Session, SessionStatus, TypedInPrivate
 from bot.domain.templates import StepPlan
 from bot.domain.voting import VoteTarget
 from bot.ports import ChannelBusyError
 from bot.storage.base import parse_time, required_time, to_time
 from bot.storage.between_days_repo import BetweenDaysRepository
 from bot.storage.privacy_repo import PrivacyRepository
+from bot.storage.private_repo import PrivateWritingRepository
 from bot.storage.server_settings_repo import ServerSettingsRepository
 from bot.storage.themes_repo import ThemesRepository
 from bot.storage.votes_repo import VotesRepository
@@ -26,7 +27,8 @@ _SESSION_COLUMNS = (
     "id, guild_id, channel_id, thread_id, facilitator_id, topic, locale, template, steps,"
     " step_index, status, step_started_at, due_at, remaining_seconds, reminder_before_seconds,"
     " reminded_step, last_message_id, created_at, ended_at, version, phase, chosen_question,"
-    " async_reminders, reminders_done, zone, nudges"
+    " async_reminders, reminders_done, zone, nudges, anonymity, typed_in_private,"
+    " end_when_all_done"
 )
 _NOTE_COLUMNS = (
     "id, session_id, step_index, author_id, author_name, text, attachments, source,"
@@ -93,6 +95,9 @@ def _session_from_row(row: sqlite3.Row) -> Session:
         reminders_done=row["reminders_done"],
         zone=row["zone"],
         nudges=bool(row["nudges"]),
+        anonymity=Anonymity(row["anonymity"]),
+        typed_in_private=TypedInPrivate(row["typed_in_private"]),
+        end_when_all_done=bool(row["end_when_all_done"]),
     )
 
 
@@ -154,6 +159,9 @@ def _session_values(session: Session) -> dict[str, Any]:
         "reminders_done": session.reminders_done,
         "zone": session.zone,
         "nudges": int(session.nudges),
+        "anonymity": session.anonymity.value,
+        "typed_in_private": session.typed_in_private.value,
+        "end_when_all_done": int(session.end_when_all_done),
     }
 
 
@@ -166,6 +174,8 @@ def _step_to_json(step: StepPlan) -> dict[str, Any]:
         data["vote_seconds"] = step.vote_duration.total_seconds()
     if step.deadline is not None:
         data["deadline"] = to_time(step.deadline)
+    if step.private:
+        data["private"] = True
     return data
 
 
@@ -178,6 +188,7 @@ def _step_from_json(data: dict[str, Any]) -> StepPlan:
         vote=None if vote is None else VoteTarget(vote),
         vote_duration=timedelta(seconds=data.get("vote_seconds", 240)),
         deadline=parse_time(data.get("deadline")),
+        private=bool(data.get("private", False)),
     )
 
 
@@ -187,6 +198,7 @@ class SqliteStore(
     BetweenDaysRepository,
     ServerSettingsRepository,
     PrivacyRepository,
+    PrivateWritingRepository,
 ):
     """Sessions, notes, comments, votes and themes in one SQLite file."""
 

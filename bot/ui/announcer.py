@@ -13,6 +13,7 @@ from typing import Any, Literal
 import aiohttp
 import discord
 
+from bot.domain.private_writing import PrivateProgress
 from bot.domain.recap import DailyRecap
 from bot.domain.session import Session
 from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
@@ -20,7 +21,7 @@ from bot.domain.voting import VoteRound
 from bot.i18n import Catalog
 from bot.permission_check import PermissionReport, check_channel, render_report
 from bot.ports import DiscordUnavailableError, PostRefusedError, ThreadRef
-from bot.render import text
+from bot.render import private_text, text
 from bot.ui.pictures import board_groups, local_date, render_files
 from bot.ui.replies import NO_PINGS
 from bot.ui.voting import TakeButton, VoteButton
@@ -34,6 +35,8 @@ ViewFactory = Callable[[str], discord.ui.View]
 
 # Seconds to gather votes before showing a new voter count on the vote post.
 VOTER_EDIT_DELAY = 1.0
+# Seconds to gather notes before showing new counts on a private step's counter post.
+PROGRESS_EDIT_DELAY = 2.0
 
 
 class DiscordAnnouncer:
@@ -55,6 +58,11 @@ class DiscordAnnouncer:
         # Latest voter count per round, and the pending debounced edit of its post.
         self._voters: dict[int, int] = {}
         self._voter_edits: dict[int, asyncio.Task[None]] = {}
+        # Per (session, step): the private step's counter post, its latest counts, and the
+        # pending debounced edit. A restart forgets the post; the next change posts anew.
+        self._counters: dict[tuple[int, int], int] = {}
+        self._progress: dict[tuple[int, int], PrivateProgress] = {}
+        self._progress_edits: dict[tuple[int, int], asyncio.Task[None]] = {}
 
     async def _post(
         self,
@@ -388,6 +396,46 @@ class DiscordAnnouncer:
             button_locale=None,
             files=files,
         )
+
+    async def private_progress(self, session: Session, progress: PrivateProgress) -> None:
+        """Post the private step's counter the first time, then edit it at most every
+        PROGRESS_EDIT_DELAY seconds with the latest counts."""
+        key = (session.id, session.step_index)
+        self._progress[key] = progress
+        if key not in self._counters:
+            sent = await self._post(
+                session.thread_id,
+                [private_text.private_counter(self._catalog, session.locale, progress)],
+                button_locale=None,
+                view=self._private_view(session),
+            )
+            if sent is not None:
+                self._counters[key] = sent.id
+            return
+        if key in self._progress_edits:
+            return
+
+        async def edit_later() -> None:
+            try:
+                await asyncio.sleep(PROGRESS_EDIT_DELAY)
+                latest = self._progress[key]
+                message = self._client.get_partial_messageable(
+                    session.thread_id
+                ).get_partial_message(self._counters[key])
+                await message.edit(
+                    content=private_text.private_counter(self._catalog, session.locale, latest),
+                    allowed_mentions=NO_PINGS,
+                )
+            except discord.HTTPException:
+                log.warning("could not update the counter of session %s", session.id)
+            finally:
+                self._progress_edits.pop(key, None)
+
+        self._progress_edits[key] = asyncio.create_task(edit_later())
+
+    def _private_view(self, session: Session) -> discord.ui.View:
+        """The buttons under a private step's counter: add a note (privately)."""
+        return self._add_note_view(session.locale)
 
     async def nudge(self, session: Session, user_id: int) -> bool:
         """A direct message; people who closed their DMs are left alone."""
