@@ -53,6 +53,7 @@ from bot.themes_service import ThemeService
 from bot.timers import SchedulerTimers
 from bot.ui.acks import AckPace
 from bot.ui.announcer import DiscordAnnouncer
+from bot.ui.private_writing import DoneButton
 from bot.ui.translator import PromptsTranslator
 from bot.ui.views import AddNoteView
 from bot.ui.voting import DYNAMIC_ITEMS
@@ -234,7 +235,7 @@ class CocreateBot(commands.Bot):
         await self.add_cog(OnboardingCog(self.catalog))
         await self.add_cog(PrivacyCog(self._store, self.catalog, self.clock))
         self.add_view(add_note_view(self.catalog.default))
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, DoneButton)
         install_error_handler(self.tree, self.catalog)
         await self.tree.set_translator(PromptsTranslator(self.catalog))
         self.timers.start()

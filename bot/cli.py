@@ -138,6 +138,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="default: [discord] application_id, else read from DISCORD_TOKEN",
     )
+    invite.add_argument(
+        "--private-writing",
+        action="store_true",
+        help="also ask for Manage Messages, which private steps (silent writing) need",
+    )
     sync = commands.add_parser(
         "sync-commands", help="register the slash commands with Discord, then exit"
     )
@@ -358,9 +363,12 @@ def print_invite(
     application_id: int | None,
     sentences: Catalog,
     out: TextIO | None = None,
+    *,
+    private_writing: bool = False,
 ) -> int:
     """Print the invite link and where to switch on the Message Content intent. The id:
-    ``application_id``, else ``[discord] application_id``, else read from DISCORD_TOKEN."""
+    ``application_id``, else ``[discord] application_id``, else read from DISCORD_TOKEN.
+    ``private_writing`` adds Manage Messages (private steps remove typed messages)."""
     loaded = _data_settings(config, sentences)
     if isinstance(loaded, int):
         return loaded
@@ -376,7 +384,7 @@ def print_invite(
         if found is None:
             return _fail(sentences, locale, "invite_token_unreadable", EXIT_CONFIG)
     stream = out or sys.stdout
-    print(invite_url(found), file=stream)
+    print(invite_url(found, private_writing=private_writing), file=stream)
     print(sentences.t(locale, "cli.invite_open"), file=stream)
     portal = PORTAL_BOT_PAGE.format(application_id=found)
     print(sentences.t(locale, "cli.invite_intent", portal=portal), file=stream)
@@ -774,7 +782,12 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "check-config":
         return check_config(arguments.config, sentences)
     if arguments.command == "invite-url":
-        return print_invite(arguments.config, arguments.application_id, sentences)
+        return print_invite(
+            arguments.config,
+            arguments.application_id,
+            sentences,
+            private_writing=arguments.private_writing,
+        )
     if arguments.command == "sync-commands":
         return sync_commands(arguments.config, arguments.guild, sentences)
     if arguments.command == "health":

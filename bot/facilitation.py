@@ -363,6 +363,10 @@ class Facilitation:
 
     # -- private writing -----------------------------------------------------------------
 
+    async def store_session(self, session_id: int) -> Session | None:
+        """A session by id, as stored (buttons carry ids, not channels)."""
+        return await self._store.get_session(session_id)
+
     async def private_progress(self, session: Session) -> PrivateProgress:
         """Counts of the current private step: notes, writers, who is done (no contents)."""
         notes = await self._store.notes(session.id, session.step_index)

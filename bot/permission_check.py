@@ -13,10 +13,12 @@ from typing import Final
 import discord
 
 from bot.i18n import Catalog
-from bot.permissions import PERMISSION_REASONS
+from bot.permissions import PERMISSION_REASONS, PRIVATE_WRITING_REASONS
 
 # Not needed when no step of the session runs for days (nothing gets pinned then).
 PIN_PERMISSION: Final = "pin_messages"
+# Needed only when a session writes privately (typed messages are removed from sight).
+MANAGE_PERMISSION: Final = "manage_messages"
 
 # Per permission: the catalogue keys of its name (as in Discord's channel settings) and of
 # why the bot needs it. Written out so every key is a literal the prompts tests can check.
@@ -53,6 +55,10 @@ _TEXT_KEYS: Final[dict[str, tuple[str, str]]] = {
         "admin.permission.pin_messages.name",
         "admin.permission.pin_messages.why",
     ),
+    "manage_messages": (
+        "admin.permission.manage_messages.name",
+        "admin.permission.manage_messages.why",
+    ),
 }
 
 
@@ -70,20 +76,30 @@ class PermissionReport:
         return not self.missing and self.message_content is not False
 
 
-def missing_from(permissions: discord.Permissions, *, needs_pins: bool = True) -> tuple[str, ...]:
-    """The needed permissions ``permissions`` lacks, in PERMISSION_REASONS order."""
+def missing_from(
+    permissions: discord.Permissions, *, needs_pins: bool = True, needs_manage: bool = False
+) -> tuple[str, ...]:
+    """The needed permissions ``permissions`` lacks, in PERMISSION_REASONS order (then
+    Manage Messages, when private steps need it)."""
+    wanted = [*PERMISSION_REASONS, *(PRIVATE_WRITING_REASONS if needs_manage else ())]
     return tuple(
         name
-        for name in PERMISSION_REASONS
+        for name in wanted
         if (needs_pins or name != PIN_PERMISSION) and not getattr(permissions, name)
     )
 
 
 def check_channel(
-    channel: discord.abc.GuildChannel, me: discord.Member, *, needs_pins: bool = True
+    channel: discord.abc.GuildChannel,
+    me: discord.Member,
+    *,
+    needs_pins: bool = True,
+    needs_manage: bool = False,
 ) -> tuple[str, ...]:
     """The needed permissions the bot (``me``) lacks in ``channel``."""
-    return missing_from(channel.permissions_for(me), needs_pins=needs_pins)
+    return missing_from(
+        channel.permissions_for(me), needs_pins=needs_pins, needs_manage=needs_manage
+    )
 
 
 def message_content_enabled(client: discord.Client) -> bool | None:
@@ -141,6 +157,7 @@ async def report_for(
     locale: str,
     *,
     needs_pins: bool = True,
+    needs_manage: bool = False,
 ) -> tuple[PermissionReport, str]:
     """Check the interaction's channel (a thread's parent channel) with the bot's member
     and the client's intent flag; return the report and its text in ``locale``.
@@ -151,10 +168,12 @@ async def report_for(
     channel = _channel_to_check(interaction)
     me = interaction.guild.me if interaction.guild is not None else None
     if channel is not None and me is not None:
-        missing = check_channel(channel, me, needs_pins=needs_pins)
+        missing = check_channel(channel, me, needs_pins=needs_pins, needs_manage=needs_manage)
         mention = channel.mention
     else:
-        missing = missing_from(interaction.app_permissions, needs_pins=needs_pins)
+        missing = missing_from(
+            interaction.app_permissions, needs_pins=needs_pins, needs_manage=needs_manage
+        )
         mention = f"<#{interaction.channel_id}>"
     report = PermissionReport(missing, message_content_enabled(interaction.client))
     return report, render_report(catalog, locale, report, mention)

@@ -1,7 +1,8 @@
 """The server permissions cocreate asks for when it is invited, and why each is needed.
 
 ``cocreate invite-url`` puts :data:`BOT_PERMISSIONS` in the invite link. The list is the
-whole story: no Administrator, no Mention Everyone, no Manage Server, no Manage Messages.
+whole story: no Administrator, no Mention Everyone, no Manage Server, no Manage Messages
+(that one only for private steps, see :data:`PRIVATE_WRITING_REASONS`).
 Replies to slash commands, buttons and private nudges (DMs) need no server permission.
 """
 
@@ -32,11 +33,24 @@ BOT_PERMISSIONS: Final[discord.Permissions] = discord.Permissions(
     **dict.fromkeys(PERMISSION_REASONS, True)
 )
 
+# Asked for only by servers that run private steps (silent writing): a message typed in
+# the thread must disappear before others read it, and only Manage Messages allows the bot
+# to remove someone else's message. Left out of the default invite on purpose.
+PRIVATE_WRITING_REASONS: Final[Mapping[str, str]] = MappingProxyType(
+    {"manage_messages": "remove messages typed in the thread during a private step"}
+)
+
+PRIVATE_WRITING_PERMISSIONS: Final[discord.Permissions] = discord.Permissions(
+    **dict.fromkeys({**PERMISSION_REASONS, **PRIVATE_WRITING_REASONS}, True)
+)
+
 SCOPES: Final[tuple[str, ...]] = ("bot", "applications.commands")
 
 
-def invite_url(application_id: int) -> str:
+def invite_url(application_id: int, *, private_writing: bool = False) -> str:
     """The OAuth2 link that adds the bot, its slash commands and exactly these permissions:
-    ``https://discord.com/oauth2/authorize?client_id=…&scope=bot+applications.commands&permissions=N``.
+    ``https://discord.com/oauth2/authorize?client_id=…&scope=bot+applications.commands&permissions=N``
+    (with Manage Messages too for ``private_writing``).
     """
-    return discord.utils.oauth_url(application_id, permissions=BOT_PERMISSIONS, scopes=SCOPES)
+    wanted = PRIVATE_WRITING_PERMISSIONS if private_writing else BOT_PERMISSIONS
+    return discord.utils.oauth_url(application_id, permissions=wanted, scopes=SCOPES)

@@ -13,6 +13,7 @@ from bot.cogs.errors import refusal_text
 from bot.domain.board import NOTE_MAX_CHARS, MessageKind, NoteSource, is_blank
 from bot.facilitation import Facilitation
 from bot.i18n import Catalog
+from bot.render.text import quote
 from bot.storage.errors import StorageUnavailableError
 from bot.ui.acks import Acknowledger, AckPace
 from bot.ui.replies import NO_PINGS, reply, user_locale
@@ -20,8 +21,11 @@ from bot.ui.translator import command_text as ct
 
 log = logging.getLogger(__name__)
 
-# Seconds between two "slow down" notices to the same writer in a thread.
+# Seconds between two notices of one kind ("slow down", "a sticker is not a note") to the
+# same writer in a thread: one prankster cannot make the bot flood the thread.
 SLOW_DOWN_EVERY = 60.0
+# Past this many remembered notices, the ones older than SLOW_DOWN_EVERY are forgotten.
+_TOLD_KEPT = 1000
 
 ACK_NOTE = "📝"
 ACK_COMMENT = "💬"
@@ -50,8 +54,8 @@ class NotesCog(commands.Cog):
         self._facilitation = facilitation
         self._catalog = sentences
         self._acks = Acknowledger(client, sentences, ack_pace)
-        # When each writer was last told to slow down, per thread (at most once a minute).
-        self._slowed: dict[tuple[int, int], float] = {}
+        # When each writer was last told something, per thread and kind (once a minute).
+        self._told: dict[tuple[int, int, str], float] = {}
 
     async def cog_unload(self) -> None:
         """Stop pending tallies (the notes are stored already)."""
@@ -97,7 +101,7 @@ class NotesCog(commands.Cog):
         )
         # Committed above; only now is it acknowledged.
         await reply(
-            interaction, self._catalog.t(locale, "replies.note_added", text=note.text[:100])
+            interaction, self._catalog.t(locale, "replies.note_added", text=quote(note.text[:100]))
         )
 
     # -- thread messages ------------------------------------------------------------------
@@ -135,7 +139,22 @@ class NotesCog(commands.Cog):
             live=acknowledge,
         )
         if outcome.too_fast and outcome.session is not None:
-            await self._slow_down(message, outcome.session.locale)
+            await self._tell(
+                message,
+                outcome.session.locale,
+                "replies.too_fast",
+                n=self._facilitation.notes_per_minute,
+            )
+            return
+        if (
+            acknowledge
+            and outcome.kind is MessageKind.EMPTY
+            and outcome.session is not None
+            and message.stickers
+        ):
+            # A sticker alone carries no text to put on the board; silence would look like
+            # the bot missed it. In the session's language: a thread message knows no other.
+            await self._tell(message, outcome.session.locale, "replies.sticker_only")
             return
         if not (acknowledge and outcome.stored and outcome.session is not None):
             return
@@ -143,31 +162,36 @@ class NotesCog(commands.Cog):
         # Stored above; only now acknowledged (a reaction, or a tally in busy moments).
         await self._acks.note_stored(message, emoji, outcome.session.locale)
 
-    async def _slow_down(self, message: discord.Message, locale: str) -> None:
-        """Tell a writer over the per-minute limit, once a minute, in the thread (a mention
-        that does not ping: NO_PINGS)."""
-        key = (message.channel.id, message.author.id)
+    async def _tell(
+        self, message: discord.Message, locale: str, key: str, **values: object
+    ) -> None:
+        """Tell a writer something in the thread (``too_fast``, ``sticker_only``), at most
+        once a minute per kind, naming them in a mention that does not ping (NO_PINGS)."""
+        slot = (message.channel.id, message.author.id, key)
         now = time.monotonic()
-        if now - self._slowed.get(key, -SLOW_DOWN_EVERY) < SLOW_DOWN_EVERY:
+        if now - self._told.get(slot, -SLOW_DOWN_EVERY) < SLOW_DOWN_EVERY:
             return
-        self._slowed[key] = now
-        text = self._catalog.t(
-            locale,
-            "replies.too_fast",
-            person=message.author.mention,
-            n=self._facilitation.notes_per_minute,
-        )
+        if len(self._told) >= _TOLD_KEPT:
+            self._told = {k: t for k, t in self._told.items() if now - t < SLOW_DOWN_EVERY}
+        self._told[slot] = now
+        text = self._catalog.t(locale, key, person=message.author.mention, **values)
         try:
             await message.channel.send(text, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
-            log.warning("could not tell %s to slow down", message.author.id)
+            log.warning("could not tell %s (%s)", message.author.id, key)
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        """An edited message updates its note or comment."""
-        if payload.message.author.bot:
+        """An edited message updates its note or comment; one edited down to nothing visible
+        (and no attachment) takes it away, as deleting the message does."""
+        message = payload.message
+        if message.author.bot:
             return
-        await self._facilitation.message_edited(payload.message_id, payload.message.content)
+        if is_blank(message.content) and not message.attachments:
+            # An empty card must not stay on the board (the 📝 may stay on the message).
+            await self._facilitation.messages_deleted([payload.message_id])
+            return
+        await self._facilitation.message_edited(payload.message_id, message.content)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:

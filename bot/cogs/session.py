@@ -10,15 +10,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.between_days import BetweenDays
-from bot.cogs.access import facilitator_role, require_facilitator
+from bot.cogs.access import NotFacilitatorError, facilitator_role, require_facilitator
 from bot.cogs.errors import WrongPlaceError
 from bot.domain.deadlines import parse_step_times
 from bot.domain.durations import parse_duration, parse_reminders
-from bot.domain.session import ASYNC_FROM, Session
-from bot.facilitation import Facilitation
+from bot.domain.session import ASYNC_FROM, Anonymity, Session, TypedInPrivate
+from bot.facilitation import Facilitation, PrivateChoice
 from bot.i18n import Catalog
 from bot.permission_check import report_for
-from bot.render import text
+from bot.render import private_text, text
 from bot.server_config import EffectiveSettings, ServerConfig, effective
 from bot.settings import Settings
 from bot.template_files import load_templates
@@ -35,6 +35,22 @@ _STATE_CHOICES = [
 _SCOPE_CHOICES = [
     app_commands.Choice(name=ct("choices.nudges.me"), value="me"),
     app_commands.Choice(name=ct("choices.nudges.session"), value="session"),
+]
+_PRIVATE_CHOICES = [
+    app_commands.Choice(name=ct("choices.private.template"), value=PrivateChoice.TEMPLATE),
+    app_commands.Choice(name=ct("choices.private.all"), value=PrivateChoice.ALL),
+    app_commands.Choice(name=ct("choices.private.none"), value=PrivateChoice.NONE),
+]
+_ANONYMITY_CHOICES = [
+    app_commands.Choice(name=ct("choices.anonymous.off"), value=Anonymity.OFF.value),
+    app_commands.Choice(
+        name=ct("choices.anonymous.while_writing"), value=Anonymity.WHILE_WRITING.value
+    ),
+    app_commands.Choice(name=ct("choices.anonymous.always"), value=Anonymity.ALWAYS.value),
+]
+_TYPED_CHOICES = [
+    app_commands.Choice(name=ct("choices.typed.take"), value=TypedInPrivate.TAKE.value),
+    app_commands.Choice(name=ct("choices.typed.refuse"), value=TypedInPrivate.REFUSE.value),
 ]
 _LANGUAGE_CHOICES = [
     app_commands.Choice(name=ct("languages.nl"), value="nl"),
@@ -103,6 +119,10 @@ class SessionCog(
         language=ct("session.start.language.name"),
         reminders=ct("session.start.reminders.name"),
         nudges=ct("session.start.nudges.name"),
+        private=ct("session.start.private.name"),
+        anonymous=ct("session.start.anonymous.name"),
+        in_thread=ct("session.start.typed.name"),
+        done_ends=ct("session.start.done_ends.name"),
     )
     @app_commands.describe(
         topic=ct("session.start.topic.description"),
@@ -111,8 +131,18 @@ class SessionCog(
         language=ct("session.start.language.description"),
         reminders=ct("session.start.reminders.description"),
         nudges=ct("session.start.nudges.description"),
+        private=ct("session.start.private.description"),
+        anonymous=ct("session.start.anonymous.description"),
+        in_thread=ct("session.start.typed.description"),
+        done_ends=ct("session.start.done_ends.description"),
     )
-    @app_commands.choices(template=_TEMPLATE_CHOICES, language=_LANGUAGE_CHOICES)
+    @app_commands.choices(
+        template=_TEMPLATE_CHOICES,
+        language=_LANGUAGE_CHOICES,
+        private=_PRIVATE_CHOICES,
+        anonymous=_ANONYMITY_CHOICES,
+        in_thread=_TYPED_CHOICES,
+    )
     async def start(
         self,
         interaction: discord.Interaction,
@@ -122,6 +152,10 @@ class SessionCog(
         language: str | None = None,
         reminders: str | None = None,
         nudges: bool | None = None,
+        private: str = PrivateChoice.TEMPLATE,
+        anonymous: str = Anonymity.OFF.value,
+        in_thread: str = TypedInPrivate.TAKE.value,
+        done_ends: bool = True,
     ) -> None:
         """Open a thread and run the first step."""
         await self._require_facilitator(interaction)
@@ -145,12 +179,20 @@ class SessionCog(
         )
         # Before anything is posted: a missing permission would fail halfway.
         steps = chosen.with_times(planned) if planned else chosen.steps
+        anonymity = Anonymity(anonymous)
+        # Typed messages are removed from sight in private steps: that takes Manage Messages.
+        writes_privately = (
+            anonymity is Anonymity.ALWAYS
+            or private == PrivateChoice.ALL
+            or (private == PrivateChoice.TEMPLATE and any(step.private for step in steps))
+        )
         locale = user_locale(self._catalog, interaction)
         report, problems = await report_for(
             interaction,
             self._catalog,
             locale,
             needs_pins=any(s.deadline is not None or s.duration >= ASYNC_FROM for s in steps),
+            needs_manage=writes_privately,
         )
         if not report.ok:
             await reply(interaction, problems)
@@ -168,6 +210,10 @@ class SessionCog(
             nudges=server.nudges if nudges is None else nudges,
             zone=server.timezone,
             retention_days=server.retention_days,
+            private=private,
+            anonymity=anonymity,
+            typed_in_private=TypedInPrivate(in_thread),
+            end_when_all_done=done_ends,
         )
         if self._between_days is not None:
             await self._between_days.arm_guild(interaction.guild_id)
@@ -247,6 +293,15 @@ class SessionCog(
             "replies.vote_opened",
         )
 
+    @app_commands.command(
+        name=ct("session.reveal.name"), description=ct("session.reveal.description")
+    )
+    async def reveal(self, interaction: discord.Interaction) -> None:
+        """End the private writing now: reveal the notes, then go on."""
+        await self._steer(
+            interaction, lambda s: self._facilitation.reveal(s.id), "replies.revealed"
+        )
+
     @app_commands.command(name=ct("session.end.name"), description=ct("session.end.description"))
     async def end(self, interaction: discord.Interaction) -> None:
         """Close the session with its summary."""
@@ -259,17 +314,29 @@ class SessionCog(
         """Where the session stands; anyone may ask."""
         view = await self._facilitation.status(interaction.channel_id or 0)
         locale = user_locale(self._catalog, interaction)
-        await reply(
-            interaction,
-            text.status(
-                self._catalog,
-                locale,
-                view.session,
-                view.time_left,
-                view.note_count,
-                view.author_count,
-            ),
+        answer = text.status(
+            self._catalog,
+            locale,
+            view.session,
+            view.time_left,
+            view.note_count,
+            view.author_count,
         )
+        if view.progress is not None:
+            answer += "\n\n" + private_text.private_counter(self._catalog, locale, view.progress)
+            # Who wrote how much and who is done: for the facilitator, never the texts.
+            if await self._is_facilitator(interaction):
+                answer += "\n" + private_text.writers(
+                    self._catalog, locale, view.writers, view.done
+                )
+        await reply(interaction, answer)
+
+    async def _is_facilitator(self, interaction: discord.Interaction) -> bool:
+        try:
+            await self._require_facilitator(interaction)
+        except NotFacilitatorError:
+            return False
+        return True
 
     @app_commands.command(
         name=ct("session.nudges.name"), description=ct("session.nudges.description")

@@ -1,8 +1,8 @@
 """Show a Discord thread in a terminal: who said what, the bot's posts readable.
 
 Discord's markup is turned into what a reader would see: **bold** in bold, timestamps
-(``<t:…:R>``) as local clock times, channel and user mentions as names. Colours only on a
-terminal, and never with ``NO_COLOR`` set.
+(``<t:…:R>``) as local clock times, channel and user mentions as names, an escaped
+character (``\\*``) as itself. Colours only on a terminal, and never with ``NO_COLOR`` set.
 """
 
 from __future__ import annotations
@@ -20,6 +20,11 @@ _ITALIC = re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])")
 _STAMP = re.compile(r"<t:(\d+)(?::([tTdDfFR]))?>")
 _CHANNEL = re.compile(r"<#(\d+)>")
 _USER = re.compile(r"<@!?(\d+)>")
+# Bot posts quote what people wrote escaped and inside a bidi isolate (render.text.quote):
+# Discord shows an escaped character as itself and the isolate marks not at all.
+_ESCAPED = re.compile(r"\\([^0-9A-Za-z\s])")
+_ISOLATE_MARKS = re.compile("[\u2066-\u2069]")
+_KEPT = re.compile("\ue000(\\d+)\ue001")  # an escaped character, set aside meanwhile
 
 # Colours per speaker (ANSI 256): the bot in teal, the facilitator in purple, then people.
 _BOT = "38;5;37"
@@ -66,12 +71,21 @@ class ThreadPrinter:
                 return self._relative(moment)
             return moment.strftime("%H:%M" if style in "tTR" else "%d-%m-%Y %H:%M")
 
+        escaped: list[str] = []
+
+        def set_aside(match: re.Match[str]) -> str:
+            escaped.append(match.group(1))
+            return f"\ue000{len(escaped) - 1}\ue001"
+
+        # Escaped characters are set aside first so they read as no markup below.
+        text = _ESCAPED.sub(set_aside, _ISOLATE_MARKS.sub("", text))
         text = _STAMP.sub(stamp, text)
         text = _CHANNEL.sub(lambda m: "#" + self.channels.get(int(m.group(1)), "thread"), text)
         text = _USER.sub(lambda m: "@" + self.names.get(int(m.group(1)), "iemand"), text)
         bold = (lambda m: self._paint("1", m.group(1))) if self._colour else (lambda m: m.group(1))
         text = _BOLD.sub(bold, text)
-        return _ITALIC.sub(lambda m: m.group(1), text)
+        text = _ITALIC.sub(lambda m: m.group(1), text)
+        return _KEPT.sub(lambda m: escaped[int(m.group(1))], text)
 
     def _colour_of(self, who: str, role: str) -> str:
         if role == "bot":

@@ -6,8 +6,11 @@ bot posts can be checked in a unit test.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from urllib.parse import quote as percent_encode
 
 from bot.domain.board import Note
 from bot.domain.recap import DailyRecap
@@ -61,7 +64,7 @@ def _pieces(line: str, limit: int) -> list[str]:
     while len(line) > limit:
         cut = _last_space(line, limit)
         if cut <= 0:
-            cut = limit
+            cut = _hard_cut(line, limit)
         pieces.append(line[:cut])
         line = line[cut:].lstrip()
     pieces.append(line)
@@ -75,6 +78,100 @@ def _last_space(line: str, limit: int) -> int:
         if line[index].isspace():
             return index
     return -1
+
+
+# What a part must not start with after a hard cut: at a line start it would begin a
+# quote, heading, subtext or list that the text before it had made harmless.
+_LINE_MARKER = re.compile(r"(?:>>>|>|#{1,3}|-#|[-+*]|\d{1,9}[.)])\s")
+# How far back a hard cut may move to avoid that (a marker is at most 10 characters).
+_CUT_BACK = 16
+
+
+def _hard_cut(line: str, limit: int) -> int:
+    """Where to cut a word too long for one message: at ``limit``, or a little before it,
+    never between a backslash and the character it escapes nor before a line marker (the
+    next part would start with live markdown)."""
+    for cut in range(limit, max(limit - _CUT_BACK, 0), -1):
+        head = line[:cut]
+        escaped = (len(head) - len(head.rstrip("\\"))) % 2 == 1
+        if not escaped and not _LINE_MARKER.match(line, cut):
+            return cut
+    return limit
+
+
+# -- what people wrote, inside the bot's posts ------------------------------------------------
+
+# Direction controls: the marks (LRM, RLM, ALM), embeddings and overrides (LRE, RLE, PDF,
+# LRO, RLO) and isolates (LRI, RLI, FSI, PDI). Quoted text loses them all: one unclosed
+# override would reverse everything after it on the line, a stray PDI would end the
+# isolate that keeps the text apart.
+_DIRECTION_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+_LRI, _RLI, _FSI, _PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+# A leading mark says which way the writer meant (a right-to-left keyboard puts one there).
+_LEADING_MARK = {"\u200e": _LRI, "\u200f": _RLI, "\u061c": _RLI}
+_STRONG = ("L", "R", "AL")
+# Discord markdown as it can begin inside someone's text. Inline markers (emphasis,
+# underline, strike-through, spoiler, code, masked link, the escape itself) anywhere;
+# line markers (quote, heading, subtext, lists) at the start of any word, because a line
+# longer than a message is split at a space and each part then starts a line. Links stay
+# whole: Discord reads a link before markdown, and an escape would change the address.
+_MARKUP = r"[\\*_~|`\[]|(?<!\S)[>#+-]|(?<!\S)(?P<number>\d+)(?P<dot>[.)])"
+_MARKDOWN = re.compile(r"(?P<link><[^: >]+:/[^ >]+>|https?://[^\s<]+[^<.,:;\"')\]\s])|" + _MARKUP)
+_MARKUP_ONLY = re.compile(_MARKUP)
+# A bare link at the very end would run on into the closing PDI (Discord ends a link at
+# white space only), so such a text gets a space before it.
+_LINK_AT_END = re.compile(r"https?://[^\s<]*$")
+# A link in a word longer than this is escaped like any text: split_message may cut such a
+# word over two messages, and the second half is no link to Discord (escaped, it is at
+# most twice as long and still well under MESSAGE_LIMIT, so shorter words are never cut).
+_LINK_WORD_MAX = 900
+
+
+def quote(text: str) -> str:
+    """What someone wrote (a note, a name, a theme, the topic), ready to sit inside a bot
+    post without changing anything around it: on one line, its markdown escaped so it shows
+    as typed, its direction controls removed, and the whole wrapped in a bidi isolate so
+    right-to-left text cannot reorder the bot's words or other people's. The stored text
+    is never changed; this is only how it is shown."""
+    flat = " ".join(_DIRECTION_CONTROLS.sub("", text).split())
+    if not flat:
+        return ""
+    shown = _MARKDOWN.sub(_escape, flat)
+    if _LINK_AT_END.search(flat):
+        shown += " "
+    return f"{_isolate_for(text)}{shown}{_PDI}"
+
+
+def _escape(match: re.Match[str]) -> str:
+    link = match.groupdict().get("link")
+    if link is not None:
+        text = match.string
+        word_start = text.rfind(" ", 0, match.start()) + 1
+        word_end = text.find(" ", match.end())
+        if (word_end if word_end >= 0 else len(text)) - word_start <= _LINK_WORD_MAX:
+            return link
+        return _MARKUP_ONLY.sub(_escape, link)
+    if match["number"] is not None:
+        return f"{match['number']}\\{match['dot']}"
+    return "\\" + match[0]
+
+
+def _isolate_for(text: str) -> str:
+    """LRI or RLI when a direction mark comes before the first letter, else FSI (the
+    direction of the first letter, as the text itself would be read)."""
+    for char in text:
+        if char in _LEADING_MARK:
+            return _LEADING_MARK[char]
+        if unicodedata.bidirectional(char) in _STRONG:
+            break
+    return _FSI
+
+
+def attachment_link(url: str) -> str:
+    """An attachment's address as a link Discord shows whole: white space, direction
+    controls and other characters a URL may not hold are percent-encoded (a file name
+    is the uploader's to choose)."""
+    return percent_encode(url, safe=":/?#[]@!$&'()*+,;=%-._~")
 
 
 def timestamp(moment: datetime, style: str) -> str:
@@ -129,7 +226,7 @@ def session_deadline(catalog: Catalog, session: Session) -> str:
 
 def session_card(catalog: Catalog, locale: str, topic: str, facilitator_id: int) -> str:
     """The message in the channel that the session thread hangs from."""
-    return catalog.t(locale, "session.card", topic=topic, facilitator=f"<@{facilitator_id}>")
+    return catalog.t(locale, "session.card", topic=quote(topic), facilitator=f"<@{facilitator_id}>")
 
 
 def thread_name(catalog: Catalog, locale: str, topic: str) -> str:
@@ -156,7 +253,7 @@ def welcome(catalog: Catalog, session: Session, retention_days: int) -> list[str
         for index, step in enumerate(session.steps)
     ]
     lines = [
-        catalog.t(loc, "session.welcome.intro", topic=session.topic),
+        catalog.t(loc, "session.welcome.intro", topic=quote(session.topic)),
         *steps,
         "",
         catalog.t(loc, "session.welcome.how"),
@@ -191,11 +288,11 @@ def step_prompt(catalog: Catalog, session: Session, again: bool) -> list[str]:
             total=len(session.steps),
             name=step_name(catalog, loc, kind),
         ),
-        catalog.t(loc, f"steps.{kind}.prompt", topic=session.topic),
+        catalog.t(loc, f"steps.{kind}.prompt", topic=quote(session.topic)),
     ]
     if session.chosen_question and session.step_index > 0:
         lines.append(
-            catalog.t(loc, "session.step.question", question=one_line(session.chosen_question))
+            catalog.t(loc, "session.step.question", question=quote(session.chosen_question))
         )
     if session.due_at is not None:
         lines.append(
@@ -324,7 +421,7 @@ def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[st
     share = max(MAX_LISTED_NOTES // max(len(summary.groups), 1), 3)
     for group in summary.groups:
         lines.append("")
-        lines.append(catalog.t(locale, "summary.step.author", name=group.author_name))
+        lines.append(catalog.t(locale, "summary.step.author", name=quote(group.author_name)))
         lines += listing(group.notes, share)
     return split_message(lines)
 
@@ -345,7 +442,7 @@ def ranked_line(catalog: Catalog, locale: str, item: RankedNote) -> str:
         locale,
         "vote.result_line",
         place=item.place,
-        text=one_line(item.note.text),
+        text=quote(item.note.text),
         votes=count(catalog, locale, "vote", item.votes),
     )
 
@@ -356,7 +453,7 @@ def theme_heading(catalog: Catalog, locale: str, number: int, name: str, notes: 
         locale,
         "themes.theme_line",
         number=number,
-        name=name,
+        name=quote(name),
         notes=count(catalog, locale, "note", notes),
     )
 
@@ -385,7 +482,7 @@ def themes_post(
     for number, group in enumerate(groups, start=1):
         lines += ["", theme_heading(catalog, locale, number, group.name, len(group.notes))]
         lines += [
-            catalog.t(locale, "summary.step.note", text=one_line(note.text)) for note in group.notes
+            catalog.t(locale, "summary.step.note", text=quote(note.text)) for note in group.notes
         ]
     if other:
         lines += [
@@ -435,10 +532,10 @@ def note_line(
     catalog: Catalog, locale: str, text: str, attachments: tuple[str, ...], comments: int
 ) -> str:
     """One note as a bullet, with its attachments as links and its comment count."""
-    body = " ".join(text.split("\n")) if text else ""
-    line = catalog.t(locale, "summary.step.note", text=body)
+    line = catalog.t(locale, "summary.step.note", text=quote(text))
     if attachments:
-        line += " " + catalog.t(locale, "summary.step.attachments", links=" ".join(attachments))
+        links = " ".join(attachment_link(url) for url in attachments)
+        line += " " + catalog.t(locale, "summary.step.attachments", links=links)
     if comments:
         line += " " + catalog.t(
             locale, "summary.step.comments", comments=count(catalog, locale, "comment", comments)
@@ -451,7 +548,7 @@ def session_summary(
 ) -> list[str]:
     """The session's end: counts, the chosen question, themes, participation, the top
     ideas with who takes them further, and thanks."""
-    lines = [catalog.t(locale, "summary.session.title", topic=summary.topic)]
+    lines = [catalog.t(locale, "summary.session.title", topic=quote(summary.topic))]
     for tally in summary.steps:
         lines.append(
             catalog.t(
@@ -474,7 +571,7 @@ def session_summary(
     if summary.participation is not None and summary.participation.people > 1:
         lines.append(participation_line(catalog, locale, summary.participation))
     if summary.chosen_question:
-        lines += ["", catalog.t(locale, "vote.chosen", question=one_line(summary.chosen_question))]
+        lines += ["", catalog.t(locale, "vote.chosen", question=quote(summary.chosen_question))]
     if summary.themes:
         lines += ["", catalog.t(locale, "summary.session.themes_heading")]
         lines += [
@@ -489,12 +586,13 @@ def session_summary(
                 locale,
                 "summary.session.candidate",
                 number=number,
-                text=one_line(item.note.text),
+                text=quote(item.note.text),
                 votes=count(catalog, locale, "vote", item.votes),
             )
             names = takers.get(item.note.id)
             if names:
-                line += " " + catalog.t(locale, "summary.session.takers", names=", ".join(names))
+                named = ", ".join(quote(name) for name in names)
+                line += " " + catalog.t(locale, "summary.session.takers", names=named)
             lines.append(line)
     lines.append("")
     lines.append(
@@ -534,7 +632,7 @@ def status(
     return catalog.t(
         locale,
         "status.body",
-        topic=session.topic,
+        topic=quote(session.topic),
         number=session.step_index + 1,
         total=len(session.steps),
         name=name,
@@ -556,7 +654,7 @@ def daily_recap(
         catalog.t(
             loc,
             f"recap.{kind}.heading",
-            topic=session.topic,
+            topic=quote(session.topic),
             since=timestamp(recap.since, "f"),
         )
     ]
@@ -572,7 +670,7 @@ def daily_recap(
         )
     )
     if recap.newcomers:
-        names = ", ".join(one_line(name) for name in recap.newcomers[:MAX_NAMED_NEWCOMERS])
+        names = ", ".join(quote(name) for name in recap.newcomers[:MAX_NAMED_NEWCOMERS])
         more = len(recap.newcomers) - MAX_NAMED_NEWCOMERS
         if more > 0:
             names += " " + catalog.t(loc, "recap.and_more", n=more)
@@ -580,14 +678,14 @@ def daily_recap(
     listed = recap.new_notes[-MAX_RECAP_NOTES:]
     if listed:
         lines += ["", catalog.t(loc, "recap.latest")]
-        lines += [f"• {one_line(note.text)} — *{one_line(note.author_name)}*" for note in listed]
+        lines += [f"• {quote(note.text)} — *{quote(note.author_name)}*" for note in listed]
         if len(recap.new_notes) > len(listed):
             hidden = len(recap.new_notes) - len(listed)
             lines.append(catalog.t(loc, "recap.and_more", n=hidden))
     if recap.themes:
         lines += ["", catalog.t(loc, "recap.themes")]
         lines += [
-            f"• **{one_line(group.name)}** ({count(catalog, loc, 'note', len(group.notes))})"
+            f"• **{quote(group.name)}** ({count(catalog, loc, 'note', len(group.notes))})"
             for group in recap.themes
         ]
     if recap.votes:
@@ -623,7 +721,7 @@ def nudge(catalog: Catalog, session: Session) -> str:
     return catalog.t(
         loc,
         "recap.nudge",
-        topic=session.topic,
+        topic=quote(session.topic),
         name=step_name(catalog, loc, session.current_step.kind),
         deadline=session_deadline(catalog, session),
         thread=f"<#{session.thread_id}>",

@@ -23,6 +23,7 @@ from bot.permission_check import PermissionReport, check_channel, render_report
 from bot.ports import DiscordUnavailableError, PostRefusedError, ThreadRef
 from bot.render import private_text, text
 from bot.ui.pictures import board_groups, local_date, render_files
+from bot.ui.private_writing import DoneButton
 from bot.ui.replies import NO_PINGS
 from bot.ui.voting import TakeButton, VoteButton
 
@@ -434,8 +435,12 @@ class DiscordAnnouncer:
         self._progress_edits[key] = asyncio.create_task(edit_later())
 
     def _private_view(self, session: Session) -> discord.ui.View:
-        """The buttons under a private step's counter: add a note (privately)."""
-        return self._add_note_view(session.locale)
+        """The buttons under a private step's counter: add a note (privately), and "I'm
+        done"."""
+        view = self._add_note_view(session.locale)
+        label = self._catalog.t(session.locale, "private.done.button")
+        view.add_item(DoneButton(session.id, session.step_index, label))
+        return view
 
     async def nudge(self, session: Session, user_id: int) -> bool:
         """A direct message; people who closed their DMs are left alone."""

@@ -55,7 +55,7 @@ def ballot_content(sentences: Catalog, locale: str, ballot: Ballot, page: int) -
         )
     ]
     mine = [(note, ballot.allocation.get(note.id, 0)) for note in ballot.options]
-    placed = [f"“{_short(note.text, 60)}” ×{votes}" for note, votes in mine if votes]
+    placed = [f"“{text.quote(_short(note.text, 60))}” ×{votes}" for note, votes in mine if votes]
     if placed:
         lines.append(sentences.t(locale, "vote.ballot.mine", votes="; ".join(placed)))
     else:
@@ -107,15 +107,35 @@ async def _show(interaction: discord.Interaction, round_id: int, page: int, *, f
     services = _services(interaction)
     sentences = services.catalog
     locale = user_locale(sentences, interaction)
+    ballot = await _ballot_here(interaction, round_id)
+    if ballot is not None:
+        await _respond(interaction, sentences, locale, ballot, page, fresh=fresh)
+
+
+async def _ballot_here(interaction: discord.Interaction, round_id: int) -> Ballot | None:
+    """This voter's ballot for an open round of the session of this thread; None after
+    telling them why not. A round belongs to one session: its components used anywhere
+    else (another channel, another server, a DM: a copied or forged custom_id) are
+    refused as gone, before anything is shown or counted."""
+    services = _services(interaction)
+    sentences = services.catalog
+    locale = user_locale(sentences, interaction)
     try:
         ballot = await services.facilitation.ballot(round_id, interaction.user.id)
     except VoteRefusedError:
         await reply(interaction, sentences.t(locale, "vote.ballot.gone"))
-        return
+        return None
     if ballot.round.status is not RoundStatus.OPEN:
         await reply(interaction, sentences.t(locale, "vote.ballot.closed"))
-        return
-    await _respond(interaction, sentences, locale, ballot, page, fresh=fresh)
+        return None
+    try:
+        here = await services.facilitation.find_session(interaction.channel_id or 0)
+    except LookupError:
+        here = None
+    if here is None or here.id != ballot.round.session_id:
+        await reply(interaction, sentences.t(locale, "vote.ballot.gone"))
+        return None
+    return ballot
 
 
 async def _respond(
@@ -194,6 +214,8 @@ class BallotSelect(
         locale = user_locale(sentences, interaction)
         data: Any = interaction.data or {}
         chosen = [int(value) for value in data.get("values", []) if str(value).isdigit()]
+        if await _ballot_here(interaction, self.round_id) is None:
+            return
         try:
             ballot = await services.facilitation.cast_votes(
                 self.round_id, interaction.user.id, chosen
@@ -264,6 +286,8 @@ class BallotClear(
         services = _services(interaction)
         sentences = services.catalog
         locale = user_locale(sentences, interaction)
+        if await _ballot_here(interaction, self.round_id) is None:
+            return
         ballot = await services.facilitation.clear_votes(self.round_id, interaction.user.id)
         await _respond(interaction, sentences, locale, ballot, 0, fresh=False)
 
@@ -302,12 +326,13 @@ class TakeButton(
             await reply(interaction, sentences.t(locale, "vote.take.again"))
             return
         note, session = taken
-        idea = _short(note.text, 200)
+        # Cut first, then quoted: a cut must not split an escape from what it escapes.
+        idea = text.quote(_short(note.text, 200))
         await reply(interaction, sentences.t(locale, "vote.take.done", text=idea))
         thread = interaction.client.get_partial_messageable(session.thread_id)
         try:
             await thread.send(
-                sentences.t(session.locale, "vote.take.thread", name=name, text=idea),
+                sentences.t(session.locale, "vote.take.thread", name=text.quote(name), text=idea),
                 allowed_mentions=NO_PINGS,
             )
         except discord.HTTPException:

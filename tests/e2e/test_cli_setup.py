@@ -87,6 +87,14 @@ def test_invite_url_with_an_application_id(admin: Path, capsys: pytest.CaptureFi
     assert "https://discord.com/developers/applications/123/bot" in said
 
 
+def test_invite_url_for_private_writing_adds_manage_messages(
+    admin: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["invite-url", "--application-id", "123", "--private-writing"]) == 0
+    query = query_of(capsys.readouterr().out.splitlines()[0])
+    assert query["permissions"] == [str(BOT_PERMISSIONS.value | (1 << 13))]
+
+
 def test_invite_url_takes_the_id_from_the_config(
     admin: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bot.render.text import quote
 from bot.storage.db import connect
 from bot.storage.sqlite_store import SqliteStore
 from tests.e2e.conftest import Harness
@@ -123,7 +124,9 @@ async def test_converge_from_notes_to_chosen_question_and_prototype_candidates(
     text = str(results.json["content"])  # type: ignore[index]
     assert text.index(QUESTIONS[0][1]) < text.index(QUESTIONS[1][1])
     prompt = await h.wait_for_post(thread, "Ideeën bedenken", since=mark)
-    assert "We werken aan: **" + QUESTIONS[0][1] in str(prompt.json["content"])  # type: ignore[index]
+    # The chosen question is quoted (isolated, markdown escaped) inside the bot's bold.
+    chosen = f"We werken aan: **{quote(QUESTIONS[0][1])}**"
+    assert chosen in str(prompt.json["content"])  # type: ignore[index]
 
     # Ideate: three ideas, the facilitator opens the vote with /session next.
     for who, text in IDEAS:

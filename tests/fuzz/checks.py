@@ -113,13 +113,133 @@ def errors_logged(records: Sequence[logging.LogRecord]) -> list[str]:
 
 
 def assert_all_well(sb: DiscordSandbox, since: int, records: Sequence[logging.LogRecord]) -> None:
-    """After an example: nobody pinged, nothing refused by Discord, nothing logged."""
+    """After an example: nobody pinged, nothing refused by Discord, nothing logged, and
+    no bot post whose layout someone's text could change."""
     calls = sb.calls[since:]
     assert not (problems := ping_problems(calls)), problems
     assert not (problems := failed_calls(calls)), problems
     assert not (problems := blank_messages(calls)), problems
     assert not (problems := pinged_by_bot(sb)), problems
     assert not (problems := errors_logged(records)), problems
+    assert not (problems := post_layout_problems(calls)), problems
+
+
+# -- how Discord shows a post -----------------------------------------------------------------
+#
+# Bot posts quote what people wrote (notes, names, themes, the topic) between a bidi
+# isolate (LRI/RLI/FSI ... PDI) with its markdown escaped. These checks read a post as
+# Discord would: per line (a line is a bidi paragraph), links before markdown, a backslash
+# escaping the punctuation after it.
+
+ISOLATE_OPENERS = "\u2066\u2067\u2068"
+PDI = "\u2069"
+# Embeddings, overrides, their PDF, and the marks: outside an isolate each one changes
+# the order in which the rest of the line is shown.
+SCOPE_LEAKING = "\u202a\u202b\u202c\u202d\u202e\u200e\u200f\u061c"
+DIRECTION_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+# What Discord reads as a link (first, so markdown inside it is inert).
+LINK = re.compile(r"<[^: >]+:/[^ >]+>|https?://[^\s<]+[^<.,:;\"')\]\s]")
+# A link (kept as it is: Discord reads it first) or an escaped character.
+LINK_OR_ESCAPE = re.compile(rf"(?P<link>{LINK.pattern})|\\(?P<char>[^0-9A-Za-z\s])")
+INLINE_MARKDOWN = "*_~|`["  # emphasis, underline, strike, spoiler, code, masked link
+# Quote, heading, subtext, lists: live at a line start when a space follows. Inside a
+# quoted run any word may come to start a line (a long line is split at a space).
+LINE_MARKDOWN = re.compile(r"(?:>>>|>|#{1,3}|-#|[-+*]|\d{1,9}[.)])\s")
+
+
+def quoted_runs(*posts: str) -> list[str]:
+    """The quoted runs of a post, or of the parts of one split post in order: the text
+    between an isolate's opener and its PDI. A quote too long for one message runs on
+    over the line or message break it was split at."""
+    runs: list[str] = []
+    depth = 0
+    for post in posts:
+        for line in post.split("\n"):
+            start = 0
+            for index, char in enumerate(line):
+                if char in ISOLATE_OPENERS:
+                    if depth == 0:
+                        start = index + 1
+                    depth += 1
+                elif char == PDI and depth:
+                    depth -= 1
+                    if depth == 0:
+                        runs.append(line[start:index])
+            if depth:
+                runs.append(line[start:])
+    return runs
+
+
+def direction_leaks(post: str) -> list[str]:
+    """Direction controls outside any isolate: they would reorder the bot's own words or
+    other people's on that line."""
+    leaks = []
+    for number, line in enumerate(post.split("\n")):
+        depth = 0
+        for char in line:
+            if char in ISOLATE_OPENERS:
+                depth += 1
+            elif char == PDI:
+                depth = max(depth - 1, 0)  # a PDI without its opener does nothing
+            elif depth == 0 and char in SCOPE_LEAKING:
+                leaks.append(f"line {number}: U+{ord(char):04X} outside a quote: {line[:120]!r}")
+    return leaks
+
+
+def live_markdown(run: str) -> list[str]:
+    """Markdown Discord would act on inside a quoted run (it should all be escaped)."""
+    text = LINK.sub(lambda link: "x" * len(link[0]), run)
+    found = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        word_start = index == 0 or text[index - 1].isspace()
+        if char == "\\":
+            after = text[index + 1 : index + 2]
+            if after and not after.isspace() and not (after.isascii() and after.isalnum()):
+                index += 2
+                continue
+            found.append(f"a backslash that escapes nothing at {index}")
+        elif char in INLINE_MARKDOWN:
+            found.append(f"{char!r} at {index}")
+        elif word_start and (marker := LINE_MARKDOWN.match(text, index)):
+            found.append(f"a line marker {marker[0]!r} at {index}")
+        index += 1
+    return [f"{problem} in {run[:120]!r}" for problem in found]
+
+
+def layout_problems(*posts: str) -> list[str]:
+    """Ways the quoted text in a post (or the parts of one split post) could change how
+    the rest of it looks."""
+    problems = [leak for post in posts for leak in direction_leaks(post)]
+    for run in quoted_runs(*posts):
+        problems += live_markdown(run)
+    return problems
+
+
+def post_layout_problems(calls: Iterable[RecordedCall]) -> list[str]:
+    """Layout problems in the bot's posts in channels and threads (private answers quote
+    only what their reader typed)."""
+    problems = []
+    for call in calls:
+        body = _message_body(call)
+        if body is None or not call.route.startswith("/channels/"):
+            continue
+        problems += layout_problems(str(body.get("content") or ""))
+    return problems
+
+
+def as_typed(text: str) -> str:
+    """What a reader should see of someone's text: all of it but direction controls."""
+    return DIRECTION_CONTROLS.sub("", text)
+
+
+def as_shown(post: str) -> str:
+    """What Discord shows of a post's characters: escapes taken out, direction controls
+    invisible."""
+    return LINK_OR_ESCAPE.sub(
+        lambda found: found["link"] or found["char"], DIRECTION_CONTROLS.sub("", post)
+    )
 
 
 # -- the language of an answer ---------------------------------------------------------------

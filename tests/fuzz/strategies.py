@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 # Characters people cannot see: zero-width, joiners, the byte order mark, fillers.
 ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e", "\u3164", "\u2800")
-# Direction marks and the embedding/override/isolate controls ("\u202e" reverses text).
+# Direction marks and the embedding/override/isolate controls ("\u202e" reverses text;
+# a stray PDI, "\u2069", would close the isolate a bot post puts around a quote).
 BIDI = (
     "\u200e",
     "\u200f",
@@ -75,6 +76,24 @@ MARKDOWN = (
     "[tekst](https://example.com)",
     "[<@1>](https://example.com)",
     "<https://example.com>",
+    # Opened and never closed, or a line marker after a space (a split makes it a line
+    # start): what turns the rest of a bot post into code, a spoiler, a heading or a list.
+    "||",
+    "**",
+    "__",
+    "~~",
+    "`",
+    "\n> ",
+    " # ",
+    " -# ",
+    " - ",
+    " + ",
+    " 1. ",
+    " 2) ",
+    ">>> ",
+    "### ",
+    "https://example.com/a_b*c*",
+    "https://example.com/x)",
 )
 LINKS = (
     "https://example.com/pad?q=1&r=<@1>",
@@ -97,6 +116,8 @@ WORDS = (
     "bibliotheek",
     "مرحبا بالعالم",
     "שלום עולם",
+    "العدد 3",  # right-to-left with a number: without an isolate it pulls the next words along
+    "\u200fשלום",  # as a right-to-left keyboard types it
     "日本語のメモ",
     "Zoë café",
     "{text}",

@@ -10,13 +10,19 @@ every example:
 (b) no request the bot made could ping anyone, and the sandbox saw no ping;
 (c) every answer is a sentence of the catalogue in the user's language (not the generic
     apology); and Discord refused no request (too long, empty...);
-(d) a note is stored whole: never cut, whatever its length.
+(d) a note is stored whole: never cut, whatever its length; an edit that leaves nothing
+    visible takes the note away, so no empty note is ever on the board;
+(e) no bot post in a thread or channel lets quoted text (notes, names, the topic) change
+    its layout: markdown shows as typed, direction controls stay inside the quote;
+(f) a sticker-only message gets a kind answer in the session's language, once a minute
+    per writer at most.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,7 +37,7 @@ from bot.domain.board import NOTE_MAX_CHARS, MessageKind, classify_message, is_b
 from bot.domain.server_settings import SettingKey
 from bot.render.text import MAX_LISTED_NOTES, MESSAGE_LIMIT
 from bot.sandbox.engine import public_message
-from tests.fuzz.checks import assert_all_well, assert_clear_answer
+from tests.fuzz.checks import as_shown, as_typed, assert_all_well, assert_clear_answer
 from tests.fuzz.conftest import E2E_EXAMPLES, FuzzWorld
 from tests.fuzz.strategies import Ids, fit, hostile_text, time_text, within
 
@@ -92,6 +98,7 @@ class Stage:
     thread: int
     prompt_id: int
     stored: list[int] = field(default_factory=list)  # message ids of notes and comments
+    with_files: set[int] = field(default_factory=set)  # those of them with attachments
     theme_ids: list[int] = field(default_factory=list)
     note_ids: list[int] = field(default_factory=list)
 
@@ -111,6 +118,12 @@ async def stored_text(world: FuzzWorld, message_id: int) -> tuple[str, list[str]
         message_id,
     )
     return None if not rows else (str(rows[0][0]), json.loads(rows[0][1]))
+
+
+async def blank_notes(world: FuzzWorld) -> list[str]:
+    """Notes on the board that show nothing: no visible text and no attachment."""
+    rows = await query(world, "SELECT text FROM notes WHERE attachments = '[]'")
+    return [str(row[0]) for row in rows if is_blank(str(row[0]))]
 
 
 async def wait_until_read(world: FuzzWorld, thread: int, message_id: int) -> None:
@@ -212,6 +225,21 @@ async def post_sticker(world: FuzzWorld, thread: int, author: int, content: str)
     return int(message["id"])
 
 
+async def sticker_answer(world: FuzzWorld, thread: int, author: int, since: int) -> str:
+    """The bot's answer in the thread to someone's sticker (it names them)."""
+    call = await world.sb.wait_for_call(
+        lambda c: (
+            c.method == "POST"
+            and c.route == "/channels/{channel_id}/messages"
+            and c.params.get("channel_id") == str(thread)
+            and f"<@{author}>" in str((c.json or {}).get("content", ""))
+        ),
+        timeout=10,
+        since=since,
+    )
+    return str((call.json or {}).get("content", ""))
+
+
 async def submit_modal(world: FuzzWorld, stage: Stage, user: int, value: str, locale: str) -> str:
     """Click Add note, fill in the modal, send it; the private answer."""
     sb = world.sb
@@ -297,6 +325,7 @@ async def test_thread_messages_are_stored_whole_and_never_ping(
     stage = await open_stage(world)
     thread = stage.thread
     sb = world.sb
+    told: dict[int, float] = {}  # when each writer was answered about a sticker
 
     async def one(plan: Post) -> None:
         watch = Watch(world, caplog)
@@ -313,19 +342,25 @@ async def test_thread_messages_are_stored_whole_and_never_ping(
                 assert newest[0][0] == note_text(value), "stored whole"
             watch.check()
             return
-        if plan.action == "edit":
+        if plan.action == "edit" and stage.stored:
             target = stage.stored[plan.pick % len(stage.stored)]
             await sb.edit_user_message(thread, target, plan.content)
+            # Nothing visible left (and no attachment): the note goes, as if deleted.
+            gone = is_blank(plan.content) and target not in stage.with_files
             wanted = note_text(plan.content)
             for _ in range(2000):
                 found = await stored_text(world, target)
-                if found is not None and found[0] == wanted:
+                if (found is None) if gone else (found is not None and found[0] == wanted):
                     break
                 await asyncio.sleep(0.005)
             else:
-                raise AssertionError(f"the edit of {target} did not reach the board")
+                raise AssertionError(f"the edit of {target} did not reach the board: {found!r}")
+            if gone:
+                stage.stored.remove(target)
+            assert not (blank := await blank_notes(world)), blank
             watch.check()
             return
+        files: tuple[str, ...] = ()
         if plan.action == "sticker":
             message_id = await post_sticker(world, thread, author, plan.content)
             kind = classify_message(plan.content, False, False)
@@ -361,8 +396,18 @@ async def test_thread_messages_are_stored_whole_and_never_ping(
                 since=watch.calls,
             )
             stage.stored.append(message_id)
+            if files:
+                stage.with_files.add(message_id)
         else:
             assert found is None, f"{kind} stored as {found!r}"
+        if plan.action == "sticker" and kind is MessageKind.EMPTY:
+            # (f) told kindly, in the session's language (nl), unless told a minute ago.
+            last = told.get(author)
+            if last is None or time.monotonic() - last > 65:
+                answer = await sticker_answer(world, thread, author, watch.calls)
+                assert assert_clear_answer(answer, "nl") == "replies.sticker_only", answer
+                told[author] = time.monotonic()
+        assert not (blank := await blank_notes(world)), blank
         watch.check()
 
     await asyncio.to_thread(explore(posts(ids_of(world, stage)), one))
@@ -383,7 +428,8 @@ async def test_thread_messages_are_stored_whole_and_never_ping(
         for c in sb.calls[watch.calls :]
         if c.method == "POST" and c.route == "/channels/{channel_id}/messages"
     )
-    squeezed = "".join(summary.split())
+    # As Discord shows it: escapes taken out, direction controls invisible.
+    squeezed = "".join(as_shown(summary).split()).replace("\\", "")
     rows = await query(world, "SELECT author_id, text FROM notes WHERE step_index = 0")
     per_author = Counter(author for author, _ in rows)
     # A summary lists MAX_LISTED_NOTES notes at most, shared out over the people (the
@@ -391,7 +437,8 @@ async def test_thread_messages_are_stored_whole_and_never_ping(
     share = max(MAX_LISTED_NOTES // len(per_author), 3)
     for author, body in rows:
         if per_author[author] <= share:
-            assert "".join(str(body).split()) in squeezed, str(body)[:80]
+            typed = "".join(as_typed(str(body)).split()).replace("\\", "")
+            assert typed in squeezed, str(body)[:80]
     watch.check()
 
 
@@ -528,8 +575,7 @@ async def test_every_command_argument_gets_a_clear_answer(
         # Nothing nameless or empty-looking got onto the board.
         names = [str(row[0]) for row in await query(world, "SELECT name FROM themes")]
         assert not any(is_blank(name) for name in names), names
-        notes = await query(world, "SELECT text FROM notes WHERE attachments = '[]'")
-        assert not any(is_blank(str(row[0])) for row in notes), "a blank note"
+        assert not (blank := await blank_notes(world)), blank
         watch.check()
 
     await asyncio.to_thread(explore(commands_with(ids_of(world, stage)), one))

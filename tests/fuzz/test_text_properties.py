@@ -56,7 +56,13 @@ from bot.i18n import LOCALES, catalog
 from bot.render import text
 from bot.render.text import MESSAGE_LIMIT, split_message
 from tests.fakes import START
-from tests.fuzz.checks import PING_SYNTAX
+from tests.fuzz.checks import (
+    PING_SYNTAX,
+    as_shown,
+    as_typed,
+    layout_problems,
+    quoted_runs,
+)
 from tests.fuzz.conftest import UNIT_EXAMPLES
 from tests.fuzz.strategies import (
     SPACES,
@@ -78,6 +84,12 @@ padding = st.lists(st.sampled_from(SPACES + ZERO_WIDTH + ("\u200e", "\u200f")), 
 
 def non_space(value: str) -> str:
     return "".join(value.split())
+
+
+def readable(value: str) -> str:
+    """The visible characters, backslashes aside: a link in a word of over 900 characters
+    is escaped like text (a split could cut it) and then shows its backslashes."""
+    return non_space(value).replace("\\", "")
 
 
 # -- how a thread message is read ---------------------------------------------------------------
@@ -213,6 +225,83 @@ def test_a_word_filling_a_message_after_an_indent_stays_whole() -> None:
     assert split_message([" " + "y" * 10 + " z"], limit=10) == ["y" * 10, "z"]
 
 
+# -- quoting what people wrote inside a bot post -------------------------------------------------
+
+# How templates put quoted text in a line (a bullet, a ranked line, bold, quotation marks).
+FRAMES = ("• {}", "1. {} — 3 stemmen", "**{}** (2 notities)", "📝 “{}”", "*{}*")
+
+
+@MANY
+@given(hostile_text(), st.sampled_from(FRAMES))
+@example("```\nnooit gesloten", "• {}")
+@example("||spoiler zonder eind", "• {}")
+@example("# Kop", "{}")
+@example("-# klein", "{}")
+@example("[tekst](https://example.com)", "• {}")
+@example("\u202egnirts desrever", "1. {} — 3 stemmen")
+@example("\u2069\u202e", "• {}")
+@example("zie https://example.com/a_b", "**{}** (2 notities)")
+def test_quoted_text_changes_nothing_around_it(body: str, frame: str) -> None:
+    quoted = text.quote(body)
+    post = frame.format(quoted)
+    assert "\n" not in quoted
+    assert not (problems := layout_problems(post)), problems
+    # Exactly the quote is isolated: it cannot end its isolate early or leave one open.
+    if quoted:
+        assert quoted_runs(post) == [quoted[1:-1]]
+    # Shown as typed, direction controls aside; the stored text itself is not touched.
+    assert readable(as_shown(quoted)) == readable(as_typed(body))
+
+
+@pytest.mark.parametrize(
+    "body", ["مرحبا بالعالم", "שלום עולם 3", "\u200fשלום iPhone", "Zoë café", "日本語のメモ"]
+)
+def test_quoting_keeps_right_to_left_and_other_scripts_whole(body: str) -> None:
+    quoted = text.quote(body)
+    assert quoted[1:-1] == body.lstrip("\u200f")
+    # An RTL keyboard's leading mark still sets the direction: an RTL isolate (RLI).
+    assert quoted[0] == ("\u2067" if body.startswith("\u200f") else "\u2068")
+
+
+@FEWER
+@given(st.lists(hostile_text(), min_size=1, max_size=4))
+@example(["a" * 1990 + " **vet** " + "b" * 30])
+@example(["x" * 899 + "https://example.com/" + "_*" * 600])
+@example(["\\*" * 1500])
+def test_quoted_text_split_over_messages_keeps_its_layout(bodies: list[str]) -> None:
+    # A line longer than a message is split at a space (or hard inside a very long word):
+    # every part must still show the quoted text as typed and the rest unchanged.
+    lines = [f"{number}. {text.quote(body)} — 3 stemmen" for number, body in enumerate(bodies)]
+    parts = split_message(lines)
+    assert all(0 < len(part) <= MESSAGE_LIMIT for part in parts)
+    assert not (problems := layout_problems(*parts)), problems
+    shown = readable(as_shown("".join(quoted_runs(*parts))))
+    assert shown == readable(as_typed("".join(bodies)))
+
+
+def test_an_unclosed_code_block_in_a_note_leaves_the_summary_as_it_was() -> None:
+    board = [
+        Note(
+            id=number,
+            session_id=1,
+            step_index=0,
+            author_id=number,
+            author_name=name,
+            text=body,
+            source=NoteSource.MESSAGE,
+            created_at=START,
+        )
+        for number, (name, body) in enumerate(
+            [("Mira", "```py\nnooit gesloten"), ("Bob", "||geheim"), ("Ann", "# Kop")], start=1
+        )
+    ]
+    parts = text.step_summary(CAT, "nl", summarise_step(0, "empathise", board, {}))
+    joined = "\n".join(parts)
+    assert "```" not in joined and "||" not in joined
+    assert "\\`\\`\\`py nooit gesloten" in joined  # shown as typed, on one line
+    assert not layout_problems(joined)
+
+
 # -- rendering hostile notes ----------------------------------------------------------------------
 
 note_body = hostile_text().map(note_text).filter(bool)
@@ -243,13 +332,15 @@ def notes(draw: st.DrawFn, max_size: int = 12) -> list[Note]:
 
 
 def check_parts(parts: list[str], given_texts: list[str], listed: list[str]) -> None:
-    """Within Discord's limits, nothing listed lost, no mention the input did not have."""
+    """Within Discord's limits, nothing listed lost (shown as typed, inside its quote), no
+    mention the input did not have, and no quoted text that changes the rest of a post."""
     assert parts, "something to post"
     assert all(0 < len(part) <= MESSAGE_LIMIT for part in parts), [len(p) for p in parts]
     assert all(part.strip() for part in parts)
-    joined = non_space("".join(parts))
+    assert not (problems := layout_problems(*parts)), problems
+    quoted = readable(as_shown("".join(quoted_runs(*parts))))
     for body in listed:
-        assert non_space(body) in joined, body[:80]
+        assert readable(as_typed(body)) in quoted, body[:80]
     given_mentions = {m for t in given_texts for m in PING_SYNTAX.findall(t)}
     made = set(PING_SYNTAX.findall("\n".join(parts)))
     assert made <= given_mentions, made - given_mentions

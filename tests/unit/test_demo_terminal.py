@@ -39,3 +39,11 @@ def test_colour_marks_speakers_and_bold_on_a_terminal() -> None:
     assert "\x1b[1mhoi\x1b[0m" in lines[1]
     assert lines[0] == lines[2]  # the same person keeps the same colour
     assert lines[0].split("m", 1)[0] != lines[4].split("m", 1)[0]
+
+
+def test_quoted_text_reads_as_typed() -> None:
+    out = io.StringIO()
+    printer = ThreadPrinter(out, colour=False)
+    post = "• \u2068\\*\\*niet vet\\*\\* 1\\. \\\\\u2069 — **vet**"
+    printer.message("cocreate", post, role="bot")
+    assert out.getvalue().splitlines()[1] == "  • **niet vet** 1. \\ — vet"

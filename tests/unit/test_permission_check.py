@@ -58,6 +58,16 @@ def test_pins_can_be_left_out_for_sessions_without_multi_day_steps() -> None:
     )
 
 
+
+def test_manage_messages_counts_only_for_private_writing() -> None:
+    assert missing_from(BOT_PERMISSIONS) == ()
+    assert missing_from(BOT_PERMISSIONS, needs_manage=True) == ("manage_messages",)
+    with_manage = discord.Permissions(BOT_PERMISSIONS.value | (1 << 13))
+    assert missing_from(with_manage, needs_manage=True) == ()
+    text = render_report(catalog(), "nl", PermissionReport(("manage_messages",), True), CHANNEL)
+    assert "**Berichten beheren**" in text
+
+
 class FakeChannel:
     """Just enough of a guild channel: permissions for one member."""
 

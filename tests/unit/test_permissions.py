@@ -73,3 +73,15 @@ def test_the_invite_url_parses() -> None:
     assert query["permissions"] == [str(EXPECTED_VALUE)]
     assert set(query) == {"client_id", "scope", "permissions"}
     assert "&scope=bot+applications.commands&" in url
+
+
+def test_manage_messages_only_for_private_writing() -> None:
+    from bot.permissions import PRIVATE_WRITING_PERMISSIONS, PRIVATE_WRITING_REASONS
+
+    assert list(PRIVATE_WRITING_REASONS) == ["manage_messages"]
+    assert PRIVATE_WRITING_PERMISSIONS.value == EXPECTED_VALUE | (1 << 13)
+    query = parse_qs(urlsplit(invite_url(1, private_writing=True)).query)
+    assert query["permissions"] == [str(EXPECTED_VALUE | (1 << 13))]
+    for name in NEVER:
+        if name != "manage_messages":
+            assert not getattr(PRIVATE_WRITING_PERMISSIONS, name), name

@@ -270,9 +270,9 @@ def test_a_120_note_summary_is_split_with_every_note_present() -> None:
     assert len(found) == len(set(found)), "a note appears twice"
     # Within one author's group the notes keep the order they were written in.
     for author in range(7):
-        start = joined.index(f"**Person{author}**")
+        start = joined.index(f"**{text.quote(f'Person{author}')}**")
         section = joined[start:]
-        nxt = re.search(r"\*\*Person\d\*\*", section[3:])
+        nxt = re.search(r"\*\*\u2068Person\d\u2069\*\*", section[3:])
         section = section[: nxt.start() + 3] if nxt else section
         ids = [int(i) for i in re.findall(r"idea-(\d{4})", section)]
         assert ids == sorted(ids)
@@ -411,3 +411,78 @@ def test_thread_name_fits_discord() -> None:
 
 def test_session_card_mentions_the_facilitator() -> None:
     assert "<@44>" in text.session_card(CAT, "nl", "topic", 44)
+
+
+# -- quoting what people wrote --------------------------------------------------------------------
+
+FSI, RLI, PDI = "\u2068", "\u2067", "\u2069"
+
+
+@pytest.mark.parametrize(
+    ("typed", "quoted"),
+    [
+        ("```py\nprint('x')", r"\`\`\`py print('x')"),
+        ("||geheim", r"\|\|geheim"),
+        ("**vet** __onder__ ~~weg~~ *schuin*", r"\*\*vet\*\* \_\_onder\_\_ \~\~weg\~\~ \*schuin\*"),
+        ("# Kop", r"\# Kop"),
+        ("-# klein", r"\-# klein"),
+        ("> citaat >>> alles", r"\> citaat \>>> alles"),
+        ("- lijst + plus 1. een 2) twee", r"\- lijst \+ plus 1\. een 2\) twee"),
+        ("[tekst](https://example.com/a_b)", r"\[tekst](https://example.com/a_b) "),
+        ("\\*", r"\\\*"),
+        ("<@1> <#2> <t:0:R> a>b a#b", "<@1> <#2> <t:0:R> a>b a#b"),
+    ],
+)
+def test_quote_escapes_markdown_so_it_shows_as_typed(typed: str, quoted: str) -> None:
+    assert text.quote(typed) == FSI + quoted + PDI
+
+
+def test_quote_leaves_links_whole_and_keeps_them_apart_from_the_isolate() -> None:
+    # An escape inside a link would change the address; a link runs on to the next white
+    # space, so one at the end gets a space before the closing PDI.
+    assert text.quote("zie https://bieb.nl/a_b?x=1") == f"{FSI}zie https://bieb.nl/a_b?x=1 {PDI}"
+    assert text.quote("https://bieb.nl/a_b en meer") == f"{FSI}https://bieb.nl/a_b en meer{PDI}"
+
+
+def test_quote_removes_direction_controls_and_isolates_the_text() -> None:
+    assert text.quote("\u202eabc\u202c d\u2069e\u200e") == f"{FSI}abc de{PDI}"
+    # Right-to-left text stays whole; a right-to-left keyboard's leading mark picks RLI.
+    assert text.quote("مرحبا بالعالم") == f"{FSI}مرحبا بالعالم{PDI}"
+    assert text.quote("\u200fשלום iPhone") == f"{RLI}שלום iPhone{PDI}"
+
+
+def test_quote_puts_text_on_one_line_and_gives_nothing_for_nothing() -> None:
+    assert text.quote("a\n\nb\u2028c  d") == f"{FSI}a b c d{PDI}"
+    assert text.quote("") == ""
+    assert text.quote(" \u202e\n") == ""
+
+
+def test_a_hostile_note_leaves_the_headings_and_other_notes_of_a_summary_alone() -> None:
+    board = [
+        note(1, author=1, body="```\nnooit gesloten"),
+        note(2, author=2, body="\u202eomgaruen"),
+        note(3, author=3, body="gewoon"),
+    ]
+    parts = text.step_summary(CAT, "nl", summarise_step(0, "empathise", board, {}))
+    joined = "\n".join(parts)
+    assert "```" not in joined and "\u202e" not in joined
+    assert f"• {FSI}gewoon{PDI}" in joined
+    assert f"**{FSI}Person3{PDI}**" in joined
+
+
+def test_attachment_links_are_percent_encoded_where_a_url_may_not_hold_a_character() -> None:
+    url = "https://cdn.example/a/schets 1\u202e.png"
+    assert text.attachment_link(url) == "https://cdn.example/a/schets%201%E2%80%AE.png"
+    assert text.attachment_link("https://cdn.example/a/foto_1.png?ex=1&is=2") == (
+        "https://cdn.example/a/foto_1.png?ex=1&is=2"
+    )
+
+
+def test_a_hard_cut_never_starts_a_part_with_a_line_marker_or_a_lone_escape() -> None:
+    parts = split_message(["x" * MESSAGE_LIMIT + "# Kop"])
+    assert [len(part) for part in parts] == [MESSAGE_LIMIT - 1, 6]
+    assert parts[1] == "x# Kop"
+    escaped = "\\*" * 1500  # 3000 characters: an escape pair straddles the limit at 2001
+    parts = split_message(["•" + escaped])
+    assert all(not part.startswith("*") for part in parts)
+    assert "".join(parts) == "•" + escaped
