@@ -25,7 +25,7 @@ from typing import Any
 
 from bench.common import Row
 
-BENCHMARKS = ("ingest", "latency", "rest_cost", "recap", "memory", "timers")
+BENCHMARKS = ("ingest", "latency", "rest_cost", "recap", "memory", "timers", "crash")
 RESULTS = Path(__file__).with_name("results.md")
 
 Runner = Callable[[bool], Coroutine[Any, Any, list[Row]]]

@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -138,12 +138,19 @@ class BotProcess:
 
 
 async def launch(
-    sb: DiscordSandbox, folder: Path, db_path: Path, name: str, *, sync: bool
+    sb: DiscordSandbox,
+    folder: Path,
+    db_path: Path,
+    name: str,
+    *,
+    sync: bool,
+    env: Mapping[str, str] | None = None,
 ) -> BotProcess:
-    """``python -m bot run`` against the sandbox, logging at INFO to ``folder/name.log``."""
+    """``python -m bot run`` against the sandbox, logging at INFO to ``folder/name.log``;
+    ``env`` adds to (or overrides) the child's environment."""
     config = folder / "config.toml"
     config.write_text('[logging]\nlevel = "INFO"\n', encoding="utf-8")
-    env = {
+    child_env = {
         **os.environ,
         "DISCORD_TOKEN": sb.token,
         "COCREATE_DISCORD__API_BASE_URL": sb.api_base_url,
@@ -151,6 +158,7 @@ async def launch(
         "COCREATE_STORAGE__PATH": str(db_path),
         "COCREATE_THEMES__EMBEDDER": "lexical",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **(env or {}),
     }
     log_path = folder / f"{name}.log"
     with log_path.open("wb") as log:
@@ -162,7 +170,7 @@ async def launch(
             "--config",
             str(config),
             *(["--sync-commands"] if sync else []),
-            env=env,
+            env=child_env,
             cwd=folder,
             stdout=log,
             stderr=log,

@@ -68,10 +68,12 @@ RECOVERY_CONCURRENCY = 10
 
 
 def intents() -> discord.Intents:
-    """Guilds and guild messages, plus the privileged Message Content intent."""
+    """Guilds, guild and direct messages, plus the privileged Message Content intent."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.guild_messages = True
+    # During silent writing a direct message to the bot is a note (bot/cogs/notes.py).
+    wanted.dm_messages = True
     wanted.message_content = True
     return wanted
 

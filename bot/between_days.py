@@ -15,6 +15,8 @@ from datetime import datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.domain.board import Note
+from bot.domain.private_writing import reveal_order, without_names
 from bot.domain.recap import (
     DailyRecap,
     RecapKind,
@@ -24,10 +26,13 @@ from bot.domain.recap import (
     next_moment,
     window_start,
 )
-from bot.domain.session import Session
+from bot.domain.session import Anonymity, Session
 from bot.domain.summary import (
+    AuthorGroup,
     RankedNote,
     StepSummary,
+    ThemeGroup,
+    ordered_like,
     participation,
     ranked_notes,
     summarise_step,
@@ -211,7 +216,9 @@ class BetweenDays:
     async def _post(
         self, session: Session, recap: DailyRecap, day: str, channel_id: int | None
     ) -> int:
-        board = await self._board(session) if recap.board_changed else None
+        # Never a picture of notes still being written privately.
+        changed = recap.board_changed and not session.hidden(session.step_index)
+        board = await self._board(session) if changed else None
         await self._announcer.daily_recap(session, recap, board, channel_id)
         await self._store.recap_posted(session.id, recap.kind.value, day, self._clock.now())
         log.info("%s posted for session %s (%s)", recap.kind.value, session.id, day)
@@ -222,16 +229,27 @@ class BetweenDays:
     ) -> DailyRecap:
         store = self._store
         index = session.step_index
-        step_notes = await store.notes(session.id, index)
+        hidden = index if session.hidden(index) else None
+        nameless = frozenset(i for i in range(len(session.steps)) if not session.shows_names(i))
         everything = await store.notes(session.id)
-        themes = theme_groups(await store.themes(session.id, index), step_notes)
+        themes: tuple[ThemeGroup, ...] = ()
+        if hidden is None:
+            # Theme names come from the notes' words: none while they are still private.
+            step_notes = [note for note in everything if note.step_index == index]
+            themes = theme_groups(await store.themes(session.id, index), step_notes)
         votes: tuple[RankedNote, ...] = ()
         voters = 0
         for vote in await store.rounds_of(session.id):
             if vote.status is RoundStatus.OPEN:
                 voters = await store.voter_count(vote.id)  # results stay hidden until closing
-            elif vote.closed_at is not None and since <= vote.closed_at < until:
+            elif (
+                vote.closed_at is not None
+                and since <= vote.closed_at < until
+                and vote.step_index != hidden
+            ):
                 in_step = [note for note in everything if note.step_index == vote.step_index]
+                if vote.step_index in nameless:
+                    in_step = [without_names(note) for note in in_step]
                 ranking = ranked_notes(
                     rank(vote.options, await store.round_votes(vote.id)), in_step
                 )
@@ -250,17 +268,38 @@ class BetweenDays:
             votes=votes,
             voters=voters,
             due_at=session.due_at,
+            hidden_step=hidden,
+            nameless_steps=nameless,
+            session_id=session.id,
+            reveal_salt=session.reveal_salt,
+            name_newcomers=session.anonymity is Anonymity.OFF,
         )
 
     async def _board(self, session: Session) -> StepSummary:
-        """The current step's board, for the recap's picture."""
+        """The current step's board, for the recap's picture: nameless notes in their
+        reveal order where the session hides names (as the step's summary shows them);
+        nothing while its private writing is going on."""
         index = session.step_index
-        notes = await self._store.notes(session.id, index)
+        if session.hidden(index):
+            notes: list[Note] = []
+        else:
+            notes = await self._store.notes(session.id, index)
         summary = summarise_step(
             index, session.current_step.kind, notes, await self._store.comment_counts(session.id)
         )
+        summary = replace(summary, participation=participation(notes))
+        if not session.shows_names(index):
+            shown = tuple(
+                map(without_names, reveal_order(notes, session.id, index, session.reveal_salt))
+            )
+            summary = replace(
+                summary, groups=(AuthorGroup(0, "", shown),) if shown else (), names_shown=False
+            )
+            notes = list(shown)
         themes = theme_groups(await self._store.themes(session.id, index), notes)
-        return replace(summary, themes=themes, participation=participation(notes))
+        if not session.shows_names(index):
+            themes = ordered_like(themes, notes)
+        return replace(summary, themes=themes)
 
     # -- nudges ----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from bot.domain.events import (
     ReminderDue,
     SessionEnded,
     SessionEvent,
+    SessionOpened,
     SessionPaused,
     SessionResumed,
     StepEnded,
@@ -63,6 +65,7 @@ from bot.domain.summary import (
     SessionSummary,
     StepSummary,
     ThemeGroup,
+    ordered_like,
     participation,
     ranked_notes,
     summarise_session,
@@ -101,6 +104,8 @@ Outcome = tuple[Session, list[SessionEvent]]
 # Owed posts Discord could not take are tried again after this, doubling up to the cap.
 RETRY_OWED_FIRST = timedelta(seconds=30)
 RETRY_OWED_CAP = timedelta(minutes=30)
+# Thread messages the bot removes itself are remembered until their delete event, at most.
+REMOVING_KEPT = 10_000
 # A facilitator hears about the same missing permission at most this often.
 TELL_REFUSAL_EVERY = timedelta(hours=1)
 Transition = Callable[[Session, datetime], Outcome | Awaitable[Outcome]]
@@ -239,7 +244,7 @@ class Facilitation:
         # last told about a missing permission.
         self._owed_failures: dict[int, int] = {}
         # Thread messages the bot removes itself (private steps): their notes stay.
-        self._removing: set[int] = set()
+        self._removing: dict[int, None] = {}  # an ordered set: oldest first
         self._refusals_told: dict[tuple[int, tuple[str, ...]], datetime] = {}
         self._on_nudge_due = on_nudge_due
         timers.bind(self.step_due, self.reminder_due, on_nudge_due)
@@ -319,14 +324,18 @@ class Facilitation:
                 anonymity=anonymity,
                 typed_in_private=typed_in_private,
                 end_when_all_done=end_when_all_done,
+                reveal_salt=secrets.token_hex(16),
             )
-            session = await self._store.create_session(draft)
+            retention = self._defaults.retention_days if retention_days is None else retention_days
+            # The welcome and the first prompt are owed from the commit on: a crash right
+            # after it still gets them posted at the next start.
+            opening: list[SessionEvent] = [SessionOpened(retention), *events]
+            session = await self._store.create_session(draft, encode_events(opening))
             self._remember(session)
         log.info("session %s started in thread %s", session.id, session.thread_id)
         self._arm(session)
-        retention = self._defaults.retention_days if retention_days is None else retention_days
-        await self._say(self._announcer.welcome(session, retention), session)
-        await self._announce(session, events)
+        async with self._session_locks.setdefault(session.id, asyncio.Lock()):
+            await self._drain(session)
         return session
 
     # -- finding -----------------------------------------------------------------------
@@ -423,7 +432,10 @@ class Facilitation:
     def removed_by_us(self, message_id: int) -> None:
         """The bot is about to delete this thread message (typed in a private step): its
         deletion must not take the note with it."""
-        self._removing.add(message_id)
+        self._removing[message_id] = None
+        if len(self._removing) > REMOVING_KEPT:
+            # A delete whose event never came (removed before the gateway connected).
+            del self._removing[next(iter(self._removing))]
 
     async def _private_note_added(self, session: Session) -> None:
         await self._say(
@@ -507,7 +519,13 @@ class Facilitation:
             and live
             and not self._flood.allow(session.id, session.step_index, author_id, created_at)
         ):
-            return MessageOutcome(kind, stored=False, session=session, too_fast=True)
+            return MessageOutcome(
+                kind,
+                stored=False,
+                session=session,
+                too_fast=True,
+                private=session.writing_privately,
+            )
         if kind is MessageKind.NOTE:
             self._in_flight[message_id] = None
             try:
@@ -586,7 +604,8 @@ class Facilitation:
         """A deleted message takes its note or comment with it (unless the bot removed it
         from sight itself, in a private step)."""
         theirs = [m for m in message_ids if m not in self._removing]
-        self._removing.difference_update(message_ids)
+        for message_id in message_ids:
+            self._removing.pop(message_id, None)
         return await self._store.delete_by_message(theirs) if theirs else 0
 
     # -- the clock -----------------------------------------------------------------------
@@ -753,6 +772,10 @@ class Facilitation:
 
     async def _vote_options(self, session: Session, target: VoteTarget) -> list[int]:
         notes = await self._store.notes(session.id, session.step_index)
+        index = session.step_index
+        if session.is_private(index) or not session.shows_names(index):
+            # The ballot lists options in this order, and ties rank in it: never by writing.
+            notes = reveal_order(notes, session.id, index, session.reveal_salt)
         if target is VoteTarget.QUESTIONS:
             return [note.id for note in notes if note.kind is NoteKind.QUESTION]
         return [note.id for note in notes]
@@ -843,6 +866,14 @@ class Facilitation:
             themes = await self.run_themes(session.id, step_index)
         notes = await self._store.notes(session.id, step_index)
         groups = theme_groups(themes, notes)
+        if session.is_private(step_index) or not session.shows_names(step_index):
+            # Within a theme too: never in the order of writing.
+            order = reveal_order(notes, session.id, step_index, session.reveal_salt)
+            groups = ordered_like(groups, order)
+            if not session.shows_names(step_index):
+                groups = tuple(
+                    replace(group, notes=tuple(map(without_names, group.notes))) for group in groups
+                )
         placed = {note.id for group in groups for note in group.notes}
         other = sum(1 for note in notes if note.id not in placed)
         await self._say(self._announcer.themes(session, step_index, groups, other))
@@ -870,9 +901,11 @@ class Facilitation:
         return await self._store.merge_themes(source_id, target_id)
 
     async def take_idea(
-        self, note_id: int, user_id: int, user_name: str
+        self, note_id: int, user_id: int, user_name: str, *, thread_id: int
     ) -> tuple[Note, Session] | None:
-        """Someone will take an idea further ("I'll take this one").
+        """Someone will take an idea further ("I'll take this one"), clicked in
+        ``thread_id``: only the idea's own session thread counts (a button copied or forged
+        elsewhere raises NoSessionError and touches nothing).
 
         None when they had said so already (or the note is gone).
         """
@@ -882,6 +915,8 @@ class Facilitation:
         session = await self._store.get_session(note.session_id)
         if session is None:
             return None
+        if session.thread_id != thread_id:
+            raise NoSessionError(thread_id)
         if not await self._store.add_taker(note_id, user_id, user_name, self._clock.now()):
             return None
         return note, session
@@ -943,16 +978,21 @@ class Facilitation:
             return
         for event in events:
             await self._announce_one(session, event)
+            await self._follow_up(session, event)
 
     async def _drain(self, session: Session) -> bool:
-        """Post the session's owed announcements in order, ticking each off as soon as it
-        is out, so a crash repeats at most the one it interrupted. A post Discord could not
-        take stays owed, with those after it, and is tried again later; False then."""
+        """Post the session's owed announcements in order, ticking each off as soon as its
+        own post is out (what follows it, like the themes after a prompt, comes after the
+        tick), so a crash repeats at most the one post it interrupted. A post Discord could
+        not take stays owed, with those after it, and is tried again later; False then."""
         for _, encoded in await self._store.owed_announcements(session.id):
-            for event in decode_events(encoded):
+            events = decode_events(encoded)
+            for event in events:
                 if not await self._announce_one(session, event):
                     return False  # _say armed the next try
             await self._store.announced_one(session.id)
+            for event in events:
+                await self._follow_up(session, event)
         self._owed_failures.pop(session.id, None)
         return True
 
@@ -978,13 +1018,10 @@ class Facilitation:
     async def _announce_one(self, session: Session, event: SessionEvent) -> bool:
         """Post one event; False when Discord could not take its main post now."""
         match event:
+            case SessionOpened(retention_days=retention):
+                return await self._say(self._announcer.welcome(session, retention), session)
             case StepStarted(again=again):
-                posted = await self._say(self._announcer.step_started(session, again), session)
-                if posted and session.current_step.themes and session.step_index > 0 and not again:
-                    await self._say(self.show_themes(session, session.step_index - 1, False))
-                if posted and session.writing_privately:
-                    await self._private_note_added(session)  # the counter, from zero
-                return posted
+                return await self._say(self._announcer.step_started(session, again), session)
             case StepEnded(step_index=index):
                 return await self._say(
                     self._announcer.step_summary(session, await self._step_summary(session, index)),
@@ -1009,6 +1046,16 @@ class Facilitation:
                 overall = await self._session_summary(session)
                 return await self._say(self._announcer.session_summary(session, overall), session)
         return True
+
+    async def _follow_up(self, session: Session, event: SessionEvent) -> None:
+        """What a step's prompt brings along once it is out: the previous step's themes,
+        and a private step's counter. Not owed (a crash may lose it, never double it)."""
+        if not isinstance(event, StepStarted) or event.step_index != session.step_index:
+            return
+        if session.current_step.themes and session.step_index > 0 and not event.again:
+            await self._say(self.show_themes(session, session.step_index - 1, False))
+        if session.writing_privately:
+            await self._private_note_added(session)  # the counter, from zero
 
     async def _post_vote(self, session: Session, vote: VoteRound) -> bool:
         message_id: int | None = None
@@ -1042,7 +1089,7 @@ class Facilitation:
         private = session.is_private(index)
         names = session.shows_names(index)
         if private or not names:
-            ordered = reveal_order(notes, session.id, index)
+            ordered = reveal_order(notes, session.id, index, session.reveal_salt)
             shown = tuple(ordered if names else map(without_names, ordered))
             by_id = {note.id: note for note in shown}
             summary = replace(
@@ -1051,7 +1098,9 @@ class Facilitation:
                 revealed=private and (reveal_only or session.steps[index].vote is None),
                 names_shown=names,
             )
-            themes = theme_groups(await self._store.themes(session.id, index), by_id.values())
+            themes = ordered_like(
+                theme_groups(await self._store.themes(session.id, index), by_id.values()), shown
+            )
         else:
             themes = theme_groups(await self._store.themes(session.id, index), notes)
         return replace(summary, themes=themes)

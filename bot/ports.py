@@ -51,8 +51,11 @@ class DiscordUnavailableError(Exception):
 class Store(Protocol):
     """Sessions, notes and comments, persisted. Every write is committed on return."""
 
-    async def create_session(self, session: Session) -> Session:
-        """Insert and return it with its id; raise ChannelBusyError if the channel is taken."""
+    async def create_session(
+        self, session: Session, owed: list[dict[str, object]] | None = None
+    ) -> Session:
+        """Insert and return it with its id, committing ``owed`` (encoded events) with it;
+        raise ChannelBusyError if the channel is taken."""
         ...
 
     async def get_session(self, session_id: int) -> Session | None: ...

@@ -24,12 +24,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft
+from bot.domain.private_writing import PrivateProgress
 from bot.domain.recap import DailyRecap
 from bot.domain.session import Session
 from bot.domain.summary import RankedNote, SessionSummary, StepSummary, ThemeGroup
 from bot.domain.themes import Theme, ThemePlan, theme_name
 from bot.domain.voting import RoundStatus, VoteRound
-from bot.domain.private_writing import PrivateProgress
 from bot.ports import ChannelBusyError, DueHandler, PostRefusedError, ThreadRef
 
 # A fixed, aware UTC moment every fake clock starts at.
@@ -450,8 +450,11 @@ class InMemoryStore:
 
     # -- sessions ---------------------------------------------------------------------------
 
-    async def create_session(self, session: Session) -> Session:
-        """Insert; ChannelBusyError when the channel has an active session."""
+    async def create_session(
+        self, session: Session, owed: list[dict[str, object]] | None = None
+    ) -> Session:
+        """Insert (with its owed announcements); ChannelBusyError when the channel has an
+        active session."""
         busy = await self.active_session_in_channel(session.channel_id)
         if session.active and busy is not None:
             raise ChannelBusyError(busy)
@@ -459,6 +462,8 @@ class InMemoryStore:
             raise ValueError(f"thread {session.thread_id} already has a session")
         created = replace(session, id=self._next_id(), version=0)
         self.sessions[created.id] = created
+        if owed:
+            self.outbox.setdefault(created.id, []).extend([event] for event in owed)
         return created
 
     async def get_session(self, session_id: int) -> Session | None:
@@ -601,9 +606,7 @@ class InMemoryStore:
         self.placements.pop(note_id, None)
         self.taker_rows = [row for row in self.taker_rows if row[0] != note_id]
 
-    async def mark_done(
-        self, session_id: int, step_index: int, user_id: int, at: datetime
-    ) -> bool:
+    async def mark_done(self, session_id: int, step_index: int, user_id: int, at: datetime) -> bool:
         """Record "I'm done"; False if said before."""
         key = (session_id, step_index, user_id)
         if key in self.done_rows:

@@ -7,6 +7,14 @@ from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
+class SessionOpened:
+    """A new session's thread is open: post the welcome (what is stored, and for how long:
+    ``retention_days``, the server's when the session started)."""
+
+    retention_days: int
+
+
+@dataclass(frozen=True)
 class StepStarted:
     """A step began: post its prompt and deadline. ``again`` when reached by going back."""
 
@@ -69,7 +77,8 @@ class SessionEnded:
 
 
 SessionEvent = (
-    StepStarted
+    SessionOpened
+    | StepStarted
     | StepEnded
     | SessionPaused
     | SessionResumed
@@ -83,6 +92,7 @@ SessionEvent = (
 _EVENT_TYPES: dict[str, type[SessionEvent]] = {
     cls.__name__: cls
     for cls in (
+        SessionOpened,
         StepStarted,
         StepEnded,
         SessionPaused,

@@ -3,8 +3,9 @@
 
 The reveal must not give away who wrote what: not grouped by author, and not in the order
 of writing (which the thread's activity, people's typing, could be matched with). The
-order is a keyed shuffle: each note's place comes from a hash of the session, the step
-and the note, so it is the same after a restart and unrelated to author or time.
+order is a keyed shuffle: each note's place comes from a hash of the session's random
+``reveal_salt``, the step and the note, so it is the same after a restart, unrelated to
+author or time, and cannot be rebuilt from the (sequential) note ids without the salt.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from dataclasses import dataclass
 from bot.domain.board import Note
 
 
-def reveal_order(notes: Iterable[Note], session_id: int, step_index: int) -> list[Note]:
+def reveal_key(session_id: int, step_index: int, note_id: int, salt: str = "") -> bytes:
+    """A note's place in its step's reveal (exports sort by it too)."""
+    key = f"cocreate-reveal:{salt}:{session_id}:{step_index}:{note_id}".encode()
+    return hashlib.sha256(key).digest()
+
+
+def reveal_order(
+    notes: Iterable[Note], session_id: int, step_index: int, salt: str = ""
+) -> list[Note]:
     """The notes in their reveal order (stable for the same session, step and notes)."""
-
-    def place(note: Note) -> bytes:
-        key = f"cocreate-reveal:{session_id}:{step_index}:{note.id}".encode()
-        return hashlib.sha256(key).digest()
-
-    return sorted(notes, key=place)
+    return sorted(notes, key=lambda note: reveal_key(session_id, step_index, note.id, salt))
 
 
 @dataclass(frozen=True)

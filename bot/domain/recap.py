@@ -3,6 +3,11 @@
 A recap covers a window: from the previous recap of its kind (or the session's start) to
 the recap moment. Moments are local wall-clock times in the server's timezone, so 17:00
 stays 17:00 across daylight-saving changes.
+
+A recap shows what the thread may see: the notes of a step whose private writing is going
+on are only counted, never shown; notes whose writers stay unnamed lose their names and
+come in their reveal order (not the order of writing); newcomers are named only when the
+session shows names at all.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.board import Note
+from bot.domain.private_writing import reveal_order, without_names
 from bot.domain.summary import RankedNote, ThemeGroup
 
 
@@ -26,7 +32,13 @@ class RecapKind(StrEnum):
 
 @dataclass(frozen=True)
 class DailyRecap:
-    """What happened in a session during one window, and what comes next."""
+    """What happened in a session during one window, and what comes next.
+
+    ``new_notes``: the notes the recap may show (nameless where the session hides names);
+    ``private_notes``: how many more were written in private writing that is going on
+    (counted, never shown). ``newcomers`` names who joined when names may be shown;
+    otherwise ``unnamed_newcomers`` only counts them.
+    """
 
     kind: RecapKind
     since: datetime
@@ -42,11 +54,13 @@ class DailyRecap:
     voters: int = 0
     due_at: datetime | None = None
     next_step_kind: str | None = None
+    private_notes: int = 0
+    unnamed_newcomers: int = 0
 
     @property
     def quiet(self) -> bool:
         """Nothing written in the window: a quiet day posts nothing."""
-        return not self.new_notes and self.comments == 0
+        return not self.new_notes and self.comments == 0 and self.private_notes == 0
 
     @property
     def board_changed(self) -> bool:
@@ -108,14 +122,30 @@ def build_recap(
     votes: tuple[RankedNote, ...] = (),
     voters: int = 0,
     due_at: datetime | None = None,
+    hidden_step: int | None = None,
+    nameless_steps: frozenset[int] = frozenset(),
+    session_id: int = 0,
+    name_newcomers: bool = True,
+    reveal_salt: str = "",
 ) -> DailyRecap:
-    """Collect a window's recap from the session's notes and contributors."""
-    new_notes = tuple(
-        sorted(
-            (note for note in notes if since <= note.created_at < until),
-            key=lambda note: (note.created_at, note.id),
-        )
-    )
+    """Collect a window's recap from the session's notes and contributors.
+
+    ``hidden_step``: the step whose private writing is going on; its notes are counted in
+    ``private_notes`` and left out. ``nameless_steps``: steps whose writers stay unnamed;
+    their notes lose their names and come in their reveal order (``session_id`` and
+    ``reveal_salt`` key it).
+    ``name_newcomers``: False counts newcomers without naming them.
+    """
+    in_window = [note for note in notes if since <= note.created_at < until]
+    hidden = [note for note in in_window if note.step_index == hidden_step]
+    shown = [note for note in in_window if note.step_index != hidden_step]
+    new_notes: list[Note] = []
+    for index in sorted({note.step_index for note in shown}):
+        in_step = [note for note in shown if note.step_index == index]
+        if index in nameless_steps:
+            new_notes += map(without_names, reveal_order(in_step, session_id, index, reveal_salt))
+        else:
+            new_notes += sorted(in_step, key=lambda note: (note.created_at, note.id))
     newcomers = tuple(name for name, first in first_contributions if since <= first < until)
     following = step_index + 1
     return DailyRecap(
@@ -124,13 +154,15 @@ def build_recap(
         until=until,
         step_index=step_index,
         step_kind=step_kinds[step_index],
-        new_notes=new_notes,
+        new_notes=tuple(new_notes),
         comments=comments,
-        writers=len({note.author_id for note in new_notes}),
-        newcomers=newcomers,
+        writers=len({note.author_id for note in shown}),
+        newcomers=newcomers if name_newcomers else (),
         themes=themes,
         votes=votes,
         voters=voters,
         due_at=due_at,
         next_step_kind=step_kinds[following] if following < len(step_kinds) else None,
+        private_notes=len(hidden),
+        unnamed_newcomers=0 if name_newcomers else len(newcomers),
     )

@@ -140,6 +140,8 @@ class Session:
     anonymity: Anonymity = Anonymity.OFF
     typed_in_private: TypedInPrivate = TypedInPrivate.TAKE
     end_when_all_done: bool = True
+    # Random, set at the start: keys the reveal order (bot/domain/private_writing.py).
+    reveal_salt: str = ""
 
     @classmethod
     def begin(
@@ -161,6 +163,7 @@ class Session:
         anonymity: Anonymity = Anonymity.OFF,
         typed_in_private: TypedInPrivate = TypedInPrivate.TAKE,
         end_when_all_done: bool = True,
+        reveal_salt: str = "",
     ) -> tuple[Session, list[SessionEvent]]:
         """A new running session at its first step (id 0 until the store assigns one)."""
         if not steps:
@@ -189,6 +192,7 @@ class Session:
             anonymity=anonymity,
             typed_in_private=typed_in_private,
             end_when_all_done=end_when_all_done,
+            reveal_salt=reveal_salt,
         )
         due_at = session._due(0, now)
         return replace(session, due_at=due_at), [StepStarted(0, due_at)]

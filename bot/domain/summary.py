@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.domain.board import Note
 from bot.domain.themes import Theme
@@ -117,6 +117,18 @@ def theme_groups(themes: Iterable[Theme], notes: Iterable[Note]) -> tuple[ThemeG
     by_id = {note.id: note for note in notes}
     return tuple(
         ThemeGroup(theme.name, tuple(by_id[i] for i in theme.note_ids if i in by_id))
+        for theme in themes
+    )
+
+
+def ordered_like(themes: Iterable[ThemeGroup], notes: Iterable[Note]) -> tuple[ThemeGroup, ...]:
+    """Themes with their notes in the order of ``notes`` (a private step's reveal order):
+    a theme then never lists a nameless step's notes in the order they were written.
+    Notes not in ``notes`` keep their place after the others."""
+    place = {note.id: number for number, note in enumerate(notes)}
+    last = len(place)
+    return tuple(
+        replace(theme, notes=tuple(sorted(theme.notes, key=lambda n: place.get(n.id, last))))
         for theme in themes
     )
 

@@ -103,15 +103,17 @@ def rank(
     """Rank every option by votes (ties share a place: 1, 2, 2, 4).
 
     ``votes`` holds (voter id, note id, count). Among equal votes, the note chosen by more
-    people comes first, but still shares the place; then the older note (lower id).
+    people comes first, but still shares the place; then the earlier option (options come
+    oldest first, or in a private step's reveal order).
     """
     totals: dict[int, int] = dict.fromkeys(options, 0)
+    given = {note: number for number, note in enumerate(totals)}
     voters: dict[int, set[int]] = {note: set() for note in totals}
     for voter, note, count in votes:
         if note in totals and count > 0:
             totals[note] += count
             voters[note].add(voter)
-    ordered = sorted(totals, key=lambda note: (-totals[note], -len(voters[note]), note))
+    ordered = sorted(totals, key=lambda note: (-totals[note], -len(voters[note]), given[note]))
     ranking: list[Ranked] = []
     for position, note in enumerate(ordered, start=1):
         tied = ranking and ranking[-1].votes == totals[note]

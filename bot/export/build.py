@@ -4,15 +4,26 @@
 page by page; :func:`build_board` collects the same stream into a :class:`Board`;
 :func:`events_of` turns a board back into the stream, so every writer needs only one
 implementation for both paths.
+
+Anonymity (the session's choice) is applied here, once for every format. In a step whose
+writers stay unnamed a note loses its author, its times, its source and its database id:
+it gets a number instead, ``-1``, ``-2``, … counted on over the board's nameless steps in
+each step's reveal order (negative, so it can never be mistaken for a stored id), and
+vote results and the chosen notes use the same numbers; the notes come in that order, and
+a mention in their text becomes ``@…``. Under ``always`` comments lose their writers and
+times too (numbered per note), and nobody is named as taking an idea further. A step
+whose private writing is still going on is only counted: its notes, themes and vote
+results stay out of the export.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from bot.domain.private_writing import reveal_key
 from bot.export.model import (
     Board,
     BoardClosed,
@@ -35,6 +46,8 @@ from bot.i18n import Catalog
 
 # A Discord user mention: <@123> or the older <@!123>.
 _MENTION = re.compile(r"<@!?(\d+)>")
+# What a mention becomes in a text whose writer stays unnamed: nobody's id, nobody's name.
+NAMELESS_MENTION = "@…"
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,63 @@ class AuthorNames:
         if not self._pseudonyms:
             return text
         return _MENTION.sub(lambda match: "@" + self.name(int(match.group(1)), ""), text)
+
+    @staticmethod
+    def nameless_text(text: str) -> str:
+        """User text with every mention made anonymous (``@…``)."""
+        return _MENTION.sub(NAMELESS_MENTION, text)
+
+    def nameless_note(
+        self,
+        record: NoteRecord,
+        theme_id: int | None,
+        number: int,
+        *,
+        named_comments: bool,
+    ) -> BoardNote:
+        """A note whose writer stays unnamed: numbered ``number``, without its author,
+        times, source or mentions. ``named_comments``: comments keep their writers and
+        times (written in the open, under ``while_writing``); else they lose them too,
+        numbered 1, 2, … per note, and the idea's takers are left out."""
+        comments = []
+        for place, comment in enumerate(record.comments, start=1):
+            if named_comments:
+                comments.append(
+                    BoardComment(
+                        id=comment.id,
+                        author=self.name(comment.author_id, comment.author_name),
+                        text=self.text(comment.text),
+                        created_at=comment.created_at,
+                        edited_at=comment.edited_at,
+                    )
+                )
+            else:
+                comments.append(
+                    BoardComment(place, None, self.nameless_text(comment.text), None, None)
+                )
+        takers = (
+            tuple(self.name(taker.user_id, taker.user_name) for taker in record.takers)
+            if named_comments
+            else ()
+        )
+        return BoardNote(
+            id=number,
+            step_index=record.step_index,
+            kind=record.kind,
+            author=None,
+            text=self.nameless_text(record.text),
+            created_at=None,
+            edited_at=None,
+            source="",
+            attachments=record.attachments,
+            theme_id=theme_id,
+            comments=tuple(comments),
+            votes=tuple(
+                NoteVotes(tally.round_id, tally.votes, tally.voters)
+                for tally in sorted(record.tallies, key=lambda t: t.round_id)
+            ),
+            takers=takers,
+        )
 
     def note(self, record: NoteRecord, theme_id: int | None) -> BoardNote:
         """A stored note as the export shows it (names taken in reading order)."""
@@ -162,15 +232,110 @@ def chosen_notes(rounds: Iterable[BoardRound]) -> tuple[int, ...]:
     return tuple(result.note_id for result in closed[-1].results if result.place == 1)
 
 
+@dataclass
+class StepPrivacy:
+    """What anonymity does to one step of an export.
+
+    ``numbers`` maps a nameless step's stored note ids to the numbers the export shows;
+    ``withheld`` holds the ids of notes still being written privately (left out).
+    """
+
+    names_shown: bool = True
+    hidden: bool = False
+    numbers: dict[int, int] = field(default_factory=dict)
+    people: int | None = None
+    withheld: frozenset[int] = frozenset()
+
+
+class Anonymiser:
+    """The board's anonymity, step by step: what is renumbered and what is left out."""
+
+    def __init__(self, session: SessionRecord, steps: list[StepPrivacy]) -> None:
+        self.session = session
+        self.steps = steps
+        self._next = -sum(len(step.numbers) for step in steps)
+
+    @classmethod
+    async def read(cls, source: BoardSource, session: SessionRecord) -> Anonymiser:
+        """Read the ids (never texts) the nameless and hidden steps need up front."""
+        steps: list[StepPrivacy] = []
+        counted = 0
+        for index in range(len(session.steps)):
+            names = session.shows_names(index)
+            if session.hidden(index):
+                ids = frozenset(n for n, _ in await source.step_writers(session.id, index))
+                steps.append(StepPrivacy(names_shown=names, hidden=True, withheld=ids))
+            elif not names:
+                writers = await source.step_writers(session.id, index)
+                ordered = sorted(
+                    writers, key=lambda w: reveal_key(session.id, index, w[0], session.reveal_salt)
+                )
+                numbers = {
+                    note_id: -(counted + place) for place, (note_id, _) in enumerate(ordered, 1)
+                }
+                counted += len(numbers)
+                people = len({author for _, author in writers})
+                steps.append(StepPrivacy(names_shown=False, numbers=numbers, people=people))
+            else:
+                steps.append(StepPrivacy())
+        return cls(session, steps)
+
+    def number(self, step_index: int, note_id: int) -> int:
+        """The number a nameless step's note is shown with (a note that came after the
+        ids were read gets the next free number)."""
+        numbers = self.steps[step_index].numbers
+        if note_id not in numbers:
+            self._next -= 1
+            numbers[note_id] = self._next
+        return numbers[note_id]
+
+    def shown_id(self, note_id: int) -> int | None:
+        """A note id as the export shows it: renumbered in a nameless step, None when the
+        note is still being written privately, else itself."""
+        for step in self.steps:
+            if note_id in step.numbers:
+                return step.numbers[note_id]
+            if note_id in step.withheld:
+                return None
+        return note_id
+
+    def rounds(self, records: Iterable[RoundRecord]) -> list[RoundRecord]:
+        """Vote rounds with their tallies renumbered (ties then rank by the numbers, not
+        by the order of writing) and without results in a step still being written."""
+        shown = []
+        for record in records:
+            step = self.steps[record.step_index] if record.step_index < len(self.steps) else None
+            tallies = []
+            for tally in record.tallies:
+                note_id = self.shown_id(tally.note_id)
+                if step is not None and step.hidden:
+                    note_id = None
+                elif note_id == tally.note_id and step is not None and not step.names_shown:
+                    note_id = self.number(record.step_index, tally.note_id)
+                if note_id is not None:
+                    tallies.append(replace(tally, note_id=note_id))
+            shown.append(replace(record, tallies=tuple(tallies)))
+        return shown
+
+
 async def board_events(
     source: BoardSource, session: SessionRecord, catalog: Catalog, options: ExportOptions
 ) -> AsyncIterator[BoardEvent]:
     """Stream a session's board: header, then step by step, theme by theme, note by note.
 
-    Only one page of notes is held at a time, whatever the size of the board.
+    Only one page of notes is held at a time, whatever the size of the board; a nameless
+    step's notes are held a theme at a time, to be put in their reveal order.
     """
     names = AuthorNames(catalog, options.locale, options.pseudonyms)
-    rounds = board_rounds(await source.rounds(session.id))
+    privacy = await Anonymiser.read(source, session)
+    rounds = board_rounds(privacy.rounds(await source.rounds(session.id)))
+    chosen_question = session.chosen_question
+    if chosen_question is not None:
+        chosen_question = (
+            names.text(chosen_question)
+            if session.anonymity == "off"
+            else names.nameless_text(chosen_question)
+        )
     yield BoardOpened(
         Board(
             session_id=session.id,
@@ -184,18 +349,18 @@ async def board_events(
             exported_at=options.exported_at or datetime.now(UTC),
             timezone=options.timezone,
             pseudonyms=options.pseudonyms,
-            chosen_question=(
-                None if session.chosen_question is None else names.text(session.chosen_question)
-            ),
+            chosen_question=chosen_question,
             chosen_notes=chosen_notes(rounds),
+            anonymity=session.anonymity,
         )
     )
+    named_comments = session.anonymity != "always"
     for index, planned in enumerate(session.steps):
+        step = privacy.steps[index]
         name, prompt = step_words(catalog, options.locale, planned.kind, session.topic)
-        themes = tuple(
-            BoardTheme(theme.id, theme.name, theme.keywords)
-            for theme in await source.themes(session.id, index)
-        )
+        # A step still being written keeps its themes to itself: their names are its words.
+        stored_themes = [] if step.hidden else await source.themes(session.id, index)
+        themes = tuple(BoardTheme(theme.id, theme.name, theme.keywords) for theme in stored_themes)
         yield StepOpened(
             BoardStep(
                 index=index,
@@ -205,21 +370,41 @@ async def board_events(
                 duration_seconds=planned.seconds,
                 rounds=tuple(r for r in rounds if r.step_index == index),
                 themes=themes,
+                names_shown=step.names_shown,
+                people=step.people,
+                withheld=len(step.withheld),
             )
         )
+        if step.hidden:
+            yield StepClosed()
+            continue
+
+        async def group(theme_id: int | None, index: int = index) -> AsyncIterator[BoardNote]:
+            pages = source.note_pages(session.id, index, theme_id)
+            if privacy.steps[index].names_shown:
+                async for page in pages:
+                    for record in page:
+                        yield names.note(record, theme_id)
+                return
+            held = [record async for page in pages for record in page]
+            numbered = sorted(
+                ((privacy.number(index, record.id), record) for record in held),
+                key=lambda pair: -pair[0],
+            )
+            for number, record in numbered:
+                yield names.nameless_note(record, theme_id, number, named_comments=named_comments)
+
         for theme in themes:
             yield GroupOpened(theme)
-            async for page in source.note_pages(session.id, index, theme.id):
-                for record in page:
-                    yield names.note(record, theme.id)
+            async for note in group(theme.id):
+                yield note
             yield GroupClosed()
         opened = False
-        async for page in source.note_pages(session.id, index, None):
-            if page and not opened:
+        async for note in group(None):
+            if not opened:
                 opened = True
                 yield GroupOpened(None)
-            for record in page:
-                yield names.note(record, None)
+            yield note
         if opened:
             yield GroupClosed()
         yield StepClosed()

@@ -68,9 +68,9 @@ class CsvWriter(BoardWriter):
             note.id,
             self.kind_word(note.kind),
             note.text,
-            note.author,
-            utc_iso(note.created_at),
-            local_iso(note.created_at, self.board.timezone),
+            note.author or "",  # nobody named in a nameless step
+            "" if note.created_at is None else utc_iso(note.created_at),
+            "" if note.created_at is None else local_iso(note.created_at, self.board.timezone),
             "" if note.edited_at is None else utc_iso(note.edited_at),
             note.vote_total,
             per_round,

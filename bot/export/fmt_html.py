@@ -48,7 +48,7 @@ border-left:4px solid var(--accent)}
 .step{margin-top:2rem}
 .prompt{margin:1rem 0;padding:.75rem 1rem;background:#f8f9fb;border-left:4px solid var(--line);
 white-space:pre-wrap;color:#2b3140}
-.keywords,.empty,.totals,.round-facts{color:var(--muted);font-size:.9rem}
+.keywords,.empty,.totals,.round-facts,.privacy{color:var(--muted);font-size:.9rem}
 .notes{list-style:none;margin:0;padding:0;display:grid;gap:.6rem}
 .note{background:var(--note);border:1px solid var(--note-line);border-radius:4px;
 padding:.6rem .85rem}
@@ -133,10 +133,7 @@ class HtmlWriter(BoardWriter):
         facts += [
             (w("export.meta.exported"), self._time(board.exported_at)),
             (w("export.meta.timezone"), _text(board.timezone)),
-            (
-                w("export.meta.names"),
-                _text(w("export.names.pseudonyms" if board.pseudonyms else "export.names.real")),
-            ),
+            (w("export.meta.names"), _text(self.names_fact(board))),
         ]
         self._put('<dl class="facts">')
         for label, value in facts:
@@ -162,6 +159,8 @@ class HtmlWriter(BoardWriter):
         if step.prompt:
             prompt = prompt_html(step.prompt, self.board.topic)
             self._put(f'<blockquote class="prompt">{prompt}</blockquote>')
+        for line in self.step_privacy():
+            self._put(f'<p class="privacy">{_text(line)}</p>')
 
     def on_group(self, theme: BoardTheme | None) -> None:
         """A theme's section and the start of its notes."""
@@ -184,11 +183,11 @@ class HtmlWriter(BoardWriter):
         classes = f"note kind-{_text(note.kind)}" + (" chosen" if note.id in self._chosen else "")
         self._put(f'<li class="{classes}" id="note-{note.id}">')
         self._put(f'<p class="text">{_text(note.text)}</p>')
-        meta = [
-            f'<span class="id">#{note.id}</span>',
-            f'<span class="author">{_text(note.author)}</span>',
-            self._time(note.created_at),
-        ]
+        meta = [f'<span class="id">#{note.id}</span>']
+        if note.author is not None:
+            meta.append(f'<span class="author">{_text(note.author)}</span>')
+        if note.created_at is not None:
+            meta.append(self._time(note.created_at))
         if note.kind != "note":
             meta.append(f'<span class="badge">{_text(self.kind_word(note.kind))}</span>')
         if note.edited_at is not None:
@@ -216,10 +215,13 @@ class HtmlWriter(BoardWriter):
         if note.comments:
             self._put('<ul class="comments">')
             for comment in note.comments:
-                self._put(
-                    f'<li>💬 <span class="author">{_text(comment.author)}</span> '
-                    f"{self._time(comment.created_at)}: {_text(comment.text)}</li>"
-                )
+                if comment.author is None or comment.created_at is None:
+                    who = _text(w("export.comment.nameless"))
+                else:
+                    who = f'<span class="author">{_text(comment.author)}</span> ' + self._time(
+                        comment.created_at
+                    )
+                self._put(f"<li>💬 {who}: {_text(comment.text)}</li>")
             self._put("</ul>")
         self._put("</li>")
 
@@ -234,7 +236,8 @@ class HtmlWriter(BoardWriter):
         """Vote results with links to the notes, the step's totals, and the end of it."""
         w = self.words
         if self.step_notes == 0:
-            self._put(f'<p class="empty">{_text(w("export.step.empty"))}</p>')
+            if not self.step.withheld:  # a step still being written said so at its start
+                self._put(f'<p class="empty">{_text(w("export.step.empty"))}</p>')
             self._put("</section>")
             return
         for vote_round in self.step.rounds:
@@ -264,7 +267,7 @@ class HtmlWriter(BoardWriter):
         totals = w(
             "export.step.totals",
             notes=w.plural("common.count.note", self.step_notes),
-            people=w.plural("common.count.person", len(self.step_authors)),
+            people=w.plural("common.count.person", self.step_people),
             comments=w.plural("common.count.comment", self.step_comments),
         )
         self._put(f'<p class="totals">{_text(totals)}</p>')

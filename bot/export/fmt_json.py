@@ -7,6 +7,11 @@ The layout (``"format": "cocreate-board"``, ``"version": 1``)::
          "other_notes": […]}]}
 
 Times are ISO 8601 in UTC. The writer streams: one note per line, never the whole board.
+
+Anonymity (``"anonymity"``; per step ``"names_shown"``, ``"people"``, ``"withheld"``): in
+a nameless step a note's ``"author"``, ``"created_at"`` and ``"edited_at"`` are null and
+its ``"id"`` is its negative number in the reveal order, not its id in the database. Such
+an export reads back as the board it shows, not as the board that was stored (lossy).
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ def header_json(board: Board) -> dict[str, Any]:
         "part": None
         if board.part is None
         else {"number": board.part.number, "total": board.part.total},
+        "anonymity": board.anonymity,
     }
 
 
@@ -104,6 +110,9 @@ def step_json(step: BoardStep) -> dict[str, Any]:
         "name": step.name,
         "prompt": step.prompt,
         "duration_seconds": step.duration_seconds,
+        "names_shown": step.names_shown,
+        "people": step.people,
+        "withheld": step.withheld,
         "rounds": [round_json(r) for r in step.rounds],
     }
 
@@ -199,9 +208,9 @@ def _note(data: dict[str, Any]) -> BoardNote:
         id=int(data["id"]),
         step_index=int(data["step_index"]),
         kind=str(data["kind"]),
-        author=str(data["author"]),
+        author=None if data["author"] is None else str(data["author"]),
         text=str(data["text"]),
-        created_at=_required_time(data["created_at"]),
+        created_at=_parse_time(data["created_at"]),
         edited_at=_parse_time(data["edited_at"]),
         source=str(data["source"]),
         attachments=tuple(str(a) for a in data["attachments"]),
@@ -209,9 +218,9 @@ def _note(data: dict[str, Any]) -> BoardNote:
         comments=tuple(
             BoardComment(
                 id=int(c["id"]),
-                author=str(c["author"]),
+                author=None if c["author"] is None else str(c["author"]),
                 text=str(c["text"]),
-                created_at=_required_time(c["created_at"]),
+                created_at=_parse_time(c["created_at"]),
                 edited_at=_parse_time(c["edited_at"]),
             )
             for c in data["comments"]
@@ -250,6 +259,10 @@ def _step(data: dict[str, Any]) -> BoardStep:
         name=str(data["name"]),
         prompt=str(data["prompt"]),
         duration_seconds=float(data["duration_seconds"]),
+        # Absent from exports made before anonymity: a plain step.
+        names_shown=bool(data.get("names_shown", True)),
+        people=None if data.get("people") is None else int(data["people"]),
+        withheld=int(data.get("withheld", 0)),
         rounds=tuple(_round(r) for r in data["rounds"]),
         themes=tuple(
             BoardTheme(
@@ -289,6 +302,7 @@ def board_from_json(text: str) -> Board:
             chosen_notes=tuple(int(i) for i in data["chosen_notes"]),
             steps=tuple(_step(s) for s in data["steps"]),
             part=None if part is None else ExportPart(int(part["number"]), int(part["total"])),
+            anonymity=str(data.get("anonymity", "off")),
         )
     except (KeyError, TypeError) as error:
         raise ValueError(f"incomplete board export: {error}") from error

@@ -49,10 +49,7 @@ class MarkdownWriter(BoardWriter):
         facts += [
             (w("export.meta.exported"), self._time(board.exported_at)),
             (w("export.meta.timezone"), board.timezone),
-            (
-                w("export.meta.names"),
-                w("export.names.pseudonyms" if board.pseudonyms else "export.names.real"),
-            ),
+            (w("export.meta.names"), self.names_fact(board)),
         ]
         for label, value in facts:
             self._line(f"- **{label}:** {value}")
@@ -76,6 +73,9 @@ class MarkdownWriter(BoardWriter):
             self._line()
             for line in prompt_markdown(step.prompt, self.board.topic).splitlines():
                 self._line(("> " + line).rstrip())
+        for line in self.step_privacy():
+            self._line()
+            self._line(f"*{line}*")
 
     def on_group(self, theme: BoardTheme | None) -> None:
         """A theme heading (or the heading of the notes in no theme)."""
@@ -98,10 +98,11 @@ class MarkdownWriter(BoardWriter):
         self._group_notes += 1
         text = _indented(escape_markdown(note.text), "  ")
         self._line(f"- **#{note.id}** {text}")
-        details = [
-            escape_markdown(note.author),
-            self._time(note.created_at),
-        ]
+        details = []
+        if note.author is not None:
+            details.append(escape_markdown(note.author))
+        if note.created_at is not None:
+            details.append(self._time(note.created_at))
         if note.kind != "note":
             details.append(self.kind_word(note.kind))
         if note.edited_at is not None:
@@ -117,7 +118,8 @@ class MarkdownWriter(BoardWriter):
             )
         if note.id in self._chosen:
             details.append(w("export.note.chosen"))
-        self._line("  *" + " · ".join(details) + "*")
+        if details:
+            self._line("  *" + " · ".join(details) + "*")
         if note.takers:
             names = ", ".join(escape_markdown(name) for name in note.takers)
             self._line("  - " + w("export.note.takers", names=names))
@@ -125,11 +127,14 @@ class MarkdownWriter(BoardWriter):
             self._line("  - " + w("export.note.attachment", link=escape_markdown(link)))
         for comment in note.comments:
             said = _indented(escape_markdown(comment.text), "    ")
-            who = w(
-                "export.comment.by",
-                author=escape_markdown(comment.author),
-                time=self._time(comment.created_at),
-            )
+            if comment.author is None or comment.created_at is None:
+                who = w("export.comment.nameless")
+            else:
+                who = w(
+                    "export.comment.by",
+                    author=escape_markdown(comment.author),
+                    time=self._time(comment.created_at),
+                )
             self._line(f"  - 💬 *{who}:* {said}")
 
     def on_group_closed(self) -> None:
@@ -142,8 +147,9 @@ class MarkdownWriter(BoardWriter):
         w = self.words
         step = self.step
         if self.step_notes == 0:
-            self._line()
-            self._line("*" + w("export.step.empty") + "*")
+            if not step.withheld:  # a step still being written said so at its start
+                self._line()
+                self._line("*" + w("export.step.empty") + "*")
             return
         for vote_round in step.rounds:
             self._line()
@@ -175,7 +181,7 @@ class MarkdownWriter(BoardWriter):
             + w(
                 "export.step.totals",
                 notes=w.plural("common.count.note", self.step_notes),
-                people=w.plural("common.count.person", len(self.step_authors)),
+                people=w.plural("common.count.person", self.step_people),
                 comments=w.plural("common.count.comment", self.step_comments),
             )
             + "*"

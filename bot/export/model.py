@@ -4,6 +4,11 @@ A :class:`Board` holds everything a session left behind, already in the words of
 export's language and with authors already named (or pseudonymised), so every format
 renders the same board and JSON can give it back whole (:func:`bot.export.board_from_json`).
 
+In a step whose writers stay unnamed (the session's anonymity), a note has no author
+(None), no times, and a number that is its place in the reveal order, not its id in the
+database (see ``docs/exports.md``); the notes of a step whose private writing is still
+going on are not on the board at all, only counted (``BoardStep.withheld``).
+
 The same data also travels as a stream of events (:data:`BoardEvent`): the command line
 writes huge boards page by page without ever holding a whole :class:`Board`.
 """
@@ -17,12 +22,12 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class BoardComment:
-    """A reply to a note."""
+    """A reply to a note (``author`` and times None when its writer stays unnamed)."""
 
     id: int
-    author: str
+    author: str | None
     text: str
-    created_at: datetime
+    created_at: datetime | None
     edited_at: datetime | None = None
 
 
@@ -37,14 +42,17 @@ class NoteVotes:
 
 @dataclass(frozen=True)
 class BoardNote:
-    """A sticky note with everything hanging from it."""
+    """A sticky note with everything hanging from it.
+
+    ``author`` and ``created_at`` are None when the note's writer stays unnamed.
+    """
 
     id: int
     step_index: int
     kind: str  # note, question or point_of_view
-    author: str
+    author: str | None
     text: str
-    created_at: datetime
+    created_at: datetime | None
     edited_at: datetime | None = None
     source: str = "message"
     attachments: tuple[str, ...] = ()
@@ -101,7 +109,10 @@ class BoardTheme:
 class BoardStep:
     """A step: what was asked, and what the group wrote, grouped by theme.
 
-    ``other`` holds the notes in no theme of this step.
+    ``other`` holds the notes in no theme of this step. ``names_shown`` False: the step's
+    writers stay unnamed (its notes come in their reveal order, without names or times)
+    and ``people`` says how many wrote. ``withheld``: notes left out because the step's
+    private writing is still going on (they are on the board once revealed).
     """
 
     index: int
@@ -112,6 +123,9 @@ class BoardStep:
     rounds: tuple[BoardRound, ...] = ()
     themes: tuple[BoardTheme, ...] = ()
     other: tuple[BoardNote, ...] = ()
+    names_shown: bool = True
+    people: int | None = None
+    withheld: int = 0
 
     @property
     def notes(self) -> tuple[BoardNote, ...]:
@@ -141,7 +155,8 @@ class Board:
 
     ``pseudonyms``: authors are "Participant 1", "Participant 2"… by first appearance.
     ``timezone``: the IANA zone local times are shown in. ``chosen_notes``: the notes
-    that won the last question vote (several on a tie).
+    that won the last question vote (several on a tie). ``anonymity``: the session's
+    choice (``off``, ``while_writing``, ``always``); each step says what it did there.
     """
 
     session_id: int
@@ -159,6 +174,7 @@ class Board:
     chosen_notes: tuple[int, ...] = ()
     steps: tuple[BoardStep, ...] = ()
     part: ExportPart | None = None
+    anonymity: str = "off"
 
     @property
     def notes(self) -> tuple[BoardNote, ...]:

@@ -15,15 +15,21 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class StepRecord:
-    """A step as the session planned it."""
+    """A step as the session planned it (``private``: people write alone in it)."""
 
     kind: str
     seconds: float
+    private: bool = False
 
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """A session's header."""
+    """A session's header, with what decides whose names an export may show.
+
+    ``anonymity`` is ``off``, ``while_writing`` or ``always``; ``step_index`` and
+    ``phase`` say where the session stands. The three questions below answer exactly as
+    :class:`bot.domain.session.Session` does (a test holds them to it).
+    """
 
     id: int
     guild_id: int
@@ -37,6 +43,31 @@ class SessionRecord:
     ended_at: datetime | None
     chosen_question: str | None
     steps: tuple[StepRecord, ...]
+    anonymity: str = "off"
+    reveal_salt: str = ""
+    step_index: int = 0
+    phase: str = "writing"
+
+    def is_private(self, step_index: int) -> bool:
+        """Whether people wrote alone in this step."""
+        return self.steps[step_index].private or self.anonymity == "always"
+
+    def shows_names(self, step_index: int) -> bool:
+        """Whether an export may name the writers of this step."""
+        if self.anonymity == "always":
+            return False
+        if self.anonymity == "while_writing":
+            return not self.is_private(step_index)
+        return True
+
+    def hidden(self, step_index: int) -> bool:
+        """Whether this step's private writing is going on now (its notes unrevealed)."""
+        return (
+            self.status != "ended"
+            and self.phase == "writing"
+            and step_index == self.step_index
+            and self.is_private(step_index)
+        )
 
 
 @dataclass(frozen=True)
@@ -143,4 +174,9 @@ class BoardSource(Protocol):
     ) -> AsyncIterator[list[NoteRecord]]:
         """A step's notes in one theme (None: in no theme of the step), oldest first,
         a page at a time."""
+        ...
+
+    async def step_writers(self, session_id: int, step_index: int) -> list[tuple[int, int]]:
+        """(note id, author id) of every note of a step: what an anonymous step's order,
+        numbers and counts are made from (ids only, never a text)."""
         ...

@@ -60,7 +60,10 @@ def escape_markdown(text: str) -> str:
 
 
 def csv_cell(value: object) -> str:
-    """A cell a spreadsheet never runs as a formula: a leading = + - @ gets an apostrophe."""
+    """A cell a spreadsheet never runs as a formula: a leading = + - @ gets an apostrophe
+    (a whole number stays a number: ``-3`` is no formula)."""
+    if isinstance(value, int):
+        return str(value)
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 

@@ -107,6 +107,36 @@ class BoardWriter:
         """A time as people read it, in the board's timezone."""
         return local_time(moment, self.board.timezone)
 
+    @property
+    def step_people(self) -> int:
+        """How many people wrote the current step's notes (a nameless step says so
+        itself: its notes carry no names to count)."""
+        step = self.step
+        return step.people if step.people is not None else len(self.step_authors)
+
+    def step_privacy(self) -> list[str]:
+        """What anonymity did to the current step, in sentences (none for a plain step):
+        notes left out while their private writing goes on, or notes without names."""
+        step, w = self.step, self.words
+        lines = []
+        if step.withheld:
+            lines.append(
+                w("export.step.withheld", notes=w.plural("common.count.note", step.withheld))
+            )
+        elif not step.names_shown and step.people != 0:  # said once there are notes
+            lines.append(w("export.step.nameless"))
+        return lines
+
+    def names_fact(self, board: Board) -> str:
+        """Whose names the export shows, for the header."""
+        w = self.words
+        names = w("export.names.pseudonyms" if board.pseudonyms else "export.names.real")
+        if board.anonymity == "always":
+            return w("export.names.always")
+        if board.anonymity == "while_writing":
+            return names + " " + w("export.names.while_writing")
+        return names
+
     def round_facts(self, vote_round: BoardRound) -> str:
         """What a round was about and how it went, in one line (no user text in it)."""
         w = self.words
@@ -145,7 +175,8 @@ class BoardWriter:
             case BoardNote():
                 self.step_notes += 1
                 self.step_comments += len(event.comments)
-                self.step_authors.add(event.author)
+                if event.author is not None:
+                    self.step_authors.add(event.author)
                 if event.id in self._voted:
                     self.voted_texts[event.id] = event.text
                 self.on_note(event)

@@ -21,6 +21,7 @@ from bot.domain.summary import (
     SessionSummary,
     StepSummary,
     ThemeGroup,
+    ordered_like,
 )
 from bot.domain.voting import VoteRound
 from bot.i18n import Catalog
@@ -371,7 +372,14 @@ def _listed(notes: Sequence[Note], share: int) -> tuple[Sequence[Note], int]:
 
 
 def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[str]:
-    """Counts, top votes, then the notes by theme (or by participant), split to fit."""
+    """Counts, top votes, then the notes by theme (or by participant), split to fit.
+
+    A private step's reveal, or a step whose writers stay unnamed, lists its notes as one
+    flat list in the order given (the reveal order, never by author): a heading says so,
+    and a writer's name follows a note only when the session shows names. So does a
+    private step's summary after its vote (the use case's one group without a name).
+    """
+    flat = summary.revealed or not summary.names_shown or _one_unnamed_group(summary)
     name = step_name(catalog, locale, summary.step_kind)
     lines = [
         catalog.t(
@@ -384,6 +392,8 @@ def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[st
     ]
     if not summary.note_count:
         lines.append(catalog.t(locale, "summary.step.empty"))
+    elif summary.revealed or not summary.names_shown:
+        lines.append(reveal_heading(catalog, locale, summary))
     if summary.participation is not None and summary.participation.people > 1:
         lines.append(participation_line(catalog, locale, summary.participation))
     top = [item for item in summary.ranking if item.votes > 0][:5]
@@ -393,7 +403,10 @@ def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[st
 
     def line(note: Note) -> str:
         comments = summary.comment_counts.get(note.id, 0)
-        return note_line(catalog, locale, note.text, note.attachments, comments)
+        shown = note_line(catalog, locale, note.text, note.attachments, comments)
+        if flat and summary.names_shown:
+            shown += writer_suffix(catalog, locale, note.author_name)
+        return shown
 
     def listing(notes: Sequence[Note], share: int) -> list[str]:
         shown, more = _listed(notes, share)
@@ -405,10 +418,13 @@ def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[st
         return out
 
     if summary.themes:
-        placed = {note.id for theme in summary.themes for note in theme.notes}
+        themes = summary.themes
+        if flat:  # in the reveal order too, never in the order of writing
+            themes = ordered_like(themes, (n for group in summary.groups for n in group.notes))
+        placed = {note.id for theme in themes for note in theme.notes}
         rest = [n for group in summary.groups for n in group.notes if n.id not in placed]
-        share = max(MAX_LISTED_NOTES // (len(summary.themes) + bool(rest)), 3)
-        for number, theme in enumerate(summary.themes, start=1):
+        share = max(MAX_LISTED_NOTES // (len(themes) + bool(rest)), 3)
+        for number, theme in enumerate(themes, start=1):
             lines += ["", theme_heading(catalog, locale, number, theme.name, len(theme.notes))]
             lines += listing(theme.notes, share)
         if rest:
@@ -418,12 +434,46 @@ def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[st
             ]
             lines += listing(rest, share)
         return split_message(lines)
+    if flat:
+        everything = [note for group in summary.groups for note in group.notes]
+        if everything:
+            lines += ["", *listing(everything, MAX_LISTED_NOTES)]
+        return split_message(lines)
     share = max(MAX_LISTED_NOTES // max(len(summary.groups), 1), 3)
     for group in summary.groups:
         lines.append("")
-        lines.append(catalog.t(locale, "summary.step.author", name=quote(group.author_name)))
+        writer = quote(group.author_name)
+        if writer:  # a group without a name gets no empty heading
+            lines.append(catalog.t(locale, "summary.step.author", name=writer))
         lines += listing(group.notes, share)
     return split_message(lines)
+
+
+def _one_unnamed_group(summary: StepSummary) -> bool:
+    """Whether the notes come as the use case's single group without a writer (a
+    private step's notes in their reveal order), not grouped by person."""
+    return len(summary.groups) == 1 and not summary.groups[0].author_name.strip()
+
+
+def reveal_heading(catalog: Catalog, locale: str, summary: StepSummary) -> str:
+    """What the flat list is: the reveal of a private step (with or without names), or
+    a step whose writers stay unnamed; with the step's counts."""
+    if summary.revealed:
+        key = "summary.step.revealed" if summary.names_shown else "summary.step.revealed_nameless"
+    else:
+        key = "summary.step.nameless"
+    return catalog.t(
+        locale,
+        key,
+        notes=count(catalog, locale, "note", summary.note_count),
+        people=count(catalog, locale, "person", summary.author_count),
+    )
+
+
+def writer_suffix(catalog: Catalog, locale: str, name: str) -> str:
+    """`` — *Name*`` after a note whose writer may be named; nothing without a name."""
+    shown = quote(name)
+    return " " + catalog.t(locale, "summary.step.writer", name=shown) if shown else ""
 
 
 def participation_line(catalog: Catalog, locale: str, share: Participation) -> str:
@@ -669,16 +719,28 @@ def daily_recap(
             people=count(catalog, loc, "person", recap.writers),
         )
     )
-    if recap.newcomers:
-        names = ", ".join(quote(name) for name in recap.newcomers[:MAX_NAMED_NEWCOMERS])
-        more = len(recap.newcomers) - MAX_NAMED_NEWCOMERS
+    if recap.private_notes:
+        lines.append(
+            catalog.t(loc, "recap.private", notes=count(catalog, loc, "note", recap.private_notes))
+        )
+    named = [shown for shown in (quote(name) for name in recap.newcomers) if shown]
+    if named:
+        names = ", ".join(named[:MAX_NAMED_NEWCOMERS])
+        more = len(named) - MAX_NAMED_NEWCOMERS
         if more > 0:
             names += " " + catalog.t(loc, "recap.and_more", n=more)
         lines.append(catalog.t(loc, "recap.newcomers", names=names))
+    elif recap.unnamed_newcomers:
+        people = count(catalog, loc, "person", recap.unnamed_newcomers)
+        lines.append(catalog.t(loc, "recap.newcomers_counted", people=people))
     listed = recap.new_notes[-MAX_RECAP_NOTES:]
     if listed:
         lines += ["", catalog.t(loc, "recap.latest")]
-        lines += [f"• {quote(note.text)} — *{quote(note.author_name)}*" for note in listed]
+        lines += [
+            catalog.t(loc, "summary.step.note", text=quote(note.text))
+            + writer_suffix(catalog, loc, note.author_name)
+            for note in listed
+        ]
         if len(recap.new_notes) > len(listed):
             hidden = len(recap.new_notes) - len(listed)
             lines.append(catalog.t(loc, "recap.and_more", n=hidden))

@@ -40,8 +40,10 @@ EXPORT_SCHEMA = 2
 
 _SESSION_COLUMNS = (
     "id, guild_id, channel_id, thread_id, topic, locale, template, steps, status,"
-    " created_at, ended_at, chosen_question"
+    " created_at, ended_at, chosen_question, step_index, phase"
 )
+# Read as well where the file has it (schema 6 on): whose names the session shows.
+_ANONYMITY_COLUMN = ", anonymity, reveal_salt"
 _NOTE_COLUMNS = (
     "n.id, n.step_index, n.kind, n.author_id, n.author_name, n.text, n.created_at,"
     " n.edited_at, n.source, n.attachments"
@@ -54,9 +56,17 @@ class DatabaseTooOldError(Exception):
 
 def _session(row: sqlite3.Row) -> SessionRecord:
     steps = tuple(
-        StepRecord(kind=str(step["kind"]), seconds=float(step.get("seconds", 0)))
+        StepRecord(
+            kind=str(step["kind"]),
+            seconds=float(step.get("seconds", 0)),
+            private=bool(step.get("private", False)),
+        )
         for step in json.loads(row["steps"])
     )
+    # A file from before private writing (schema 6) has no anonymity: names as usual.
+    known = row.keys()
+    anonymity = row["anonymity"] if "anonymity" in known else "off"
+    salt = row["reveal_salt"] if "reveal_salt" in known else ""
     return SessionRecord(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -70,6 +80,10 @@ def _session(row: sqlite3.Row) -> SessionRecord:
         ended_at=parse_time(row["ended_at"]),
         chosen_question=row["chosen_question"],
         steps=steps,
+        anonymity=str(anonymity),
+        reveal_salt=str(salt),
+        step_index=int(row["step_index"]),
+        phase=str(row["phase"]),
     )
 
 
@@ -83,6 +97,15 @@ class ExportReader:
     def __init__(self, connection: aiosqlite.Connection, page_size: int = PAGE_SIZE) -> None:
         self._db = connection
         self._page = max(1, min(page_size, PAGE_SIZE))
+        self._columns: str | None = None
+
+    async def _session_columns(self) -> str:
+        """The session columns this file has (anonymity only from schema 6 on)."""
+        if self._columns is None:
+            names = {str(row[1]) for row in await self._all("PRAGMA table_info(sessions)", ())}
+            extra = _ANONYMITY_COLUMN if "anonymity" in names else ""
+            self._columns = _SESSION_COLUMNS + extra
+        return self._columns
 
     async def _all(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
         async with self._db.execute(sql, params) as cursor:
@@ -117,20 +140,18 @@ class ExportReader:
 
     async def session(self, session_id: int) -> SessionRecord | None:
         """The session with this id."""
-        rows = await self._all(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
-        )
+        columns = await self._session_columns()
+        rows = await self._all(f"SELECT {columns} FROM sessions WHERE id = ?", (session_id,))
         return _session(rows[0]) if rows else None
 
     async def session_for_channel(self, channel_id: int) -> SessionRecord | None:
         """The session of this thread; else the latest session started from this channel
         (running or ended)."""
-        rows = await self._all(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE thread_id = ?", (channel_id,)
-        )
+        columns = await self._session_columns()
+        rows = await self._all(f"SELECT {columns} FROM sessions WHERE thread_id = ?", (channel_id,))
         if not rows:
             rows = await self._all(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE channel_id = ?"
+                f"SELECT {columns} FROM sessions WHERE channel_id = ?"
                 " ORDER BY created_at DESC, id DESC LIMIT 1",
                 (channel_id,),
             )
@@ -222,6 +243,14 @@ class ExportReader:
         async with self._db.execute(sql, params) as cursor:
             while rows := await cursor.fetchmany(self._page):
                 yield await self._page_of(list(rows), theme_id, round_ids)
+
+    async def step_writers(self, session_id: int, step_index: int) -> list[tuple[int, int]]:
+        """(note id, author id) of every note of a step."""
+        rows = await self._all(
+            "SELECT id, author_id FROM notes WHERE session_id = ? AND step_index = ?",
+            (session_id, step_index),
+        )
+        return [(int(row[0]), int(row[1])) for row in rows]
 
     async def _page_of(
         self, rows: Sequence[sqlite3.Row], theme_id: int | None, round_ids: list[int]

@@ -28,7 +28,7 @@ _SESSION_COLUMNS = (
     " step_index, status, step_started_at, due_at, remaining_seconds, reminder_before_seconds,"
     " reminded_step, last_message_id, created_at, ended_at, version, phase, chosen_question,"
     " async_reminders, reminders_done, zone, nudges, anonymity, typed_in_private,"
-    " end_when_all_done"
+    " end_when_all_done, reveal_salt"
 )
 _NOTE_COLUMNS = (
     "id, session_id, step_index, author_id, author_name, text, attachments, source,"
@@ -98,6 +98,7 @@ def _session_from_row(row: sqlite3.Row) -> Session:
         anonymity=Anonymity(row["anonymity"]),
         typed_in_private=TypedInPrivate(row["typed_in_private"]),
         end_when_all_done=bool(row["end_when_all_done"]),
+        reveal_salt=row["reveal_salt"],
     )
 
 
@@ -162,6 +163,7 @@ def _session_values(session: Session) -> dict[str, Any]:
         "anonymity": session.anonymity.value,
         "typed_in_private": session.typed_in_private.value,
         "end_when_all_done": int(session.end_when_all_done),
+        "reveal_salt": session.reveal_salt,
     }
 
 
@@ -209,8 +211,11 @@ class SqliteStore(
 
     # -- sessions -----------------------------------------------------------------------
 
-    async def create_session(self, session: Session) -> Session:
-        """Insert a new session; ChannelBusyError if its channel already has one."""
+    async def create_session(
+        self, session: Session, owed: list[dict[str, object]] | None = None
+    ) -> Session:
+        """Insert a new session, with what its thread is owed (``owed``, encoded events)
+        in the same transaction; ChannelBusyError if its channel already has one."""
         values = _session_values(session)
         columns = ", ".join(values)
         placeholders = ", ".join(f":{name}" for name in values)
@@ -221,6 +226,14 @@ class SqliteStore(
                     values,
                 )
                 new_id = cursor.lastrowid
+                if owed:
+                    await db.executemany(
+                        "INSERT INTO outbox (session_id, events, created_at) VALUES (?, ?, ?)",
+                        [
+                            (new_id, json.dumps([event]), to_time(datetime.now(UTC)))
+                            for event in owed
+                        ],
+                    )
         except sqlite3.IntegrityError:
             existing = await self.active_session_in_channel(session.channel_id)
             if existing is None:

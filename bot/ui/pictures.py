@@ -33,13 +33,15 @@ def board_groups(
     other_title: str,
     votes: dict[int, int] | None = None,
 ) -> tuple[BoardGroup, ...]:
-    """Themes (and the notes in none) as picture groups; votes shown where given."""
+    """Themes (and the notes in none) as picture groups; votes shown where given. A note
+    without a writer's name (an anonymous session's) gets no name line at all."""
     from bot.render.board_image import BoardGroup, BoardNote
 
     counts = votes or {}
 
     def card(note: Note) -> BoardNote:
-        return BoardNote(one_line(note.text), note.author_name, counts.get(note.id, 0))
+        author = one_line(note.author_name) or None
+        return BoardNote(one_line(note.text), author, counts.get(note.id, 0))
 
     groups = [BoardGroup(theme.name, tuple(card(n) for n in theme.notes)) for theme in themes]
     if other:

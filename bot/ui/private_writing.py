@@ -49,8 +49,8 @@ class DoneButton(
         sentences = services.catalog
         locale = user_locale(sentences, interaction)
         session = await services.facilitation.store_session(self.session_id)
-        if session is None or session.guild_id != interaction.guild_id:
-            # A forged or foreign custom_id: nothing of another server is touched.
+        if session is None or session.thread_id != interaction.channel_id:
+            # A copied or forged custom_id (another channel, server or a DM): untouched.
             await reply(interaction, sentences.t(locale, "private.done.over"))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)

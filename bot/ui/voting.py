@@ -12,8 +12,9 @@ from typing import Any, Protocol
 
 import discord
 
+from bot.domain.session import Anonymity
 from bot.domain.voting import BallotError, RoundStatus
-from bot.facilitation import Ballot, Facilitation, VoteRefusedError
+from bot.facilitation import Ballot, Facilitation, NoSessionError, VoteRefusedError
 from bot.i18n import Catalog
 from bot.render import text
 from bot.ui.replies import NO_PINGS, reply, user_locale
@@ -321,7 +322,13 @@ class TakeButton(
         sentences = services.catalog
         locale = user_locale(sentences, interaction)
         name = interaction.user.display_name
-        taken = await services.facilitation.take_idea(self.note_id, interaction.user.id, name)
+        try:
+            taken = await services.facilitation.take_idea(
+                self.note_id, interaction.user.id, name, thread_id=interaction.channel_id or 0
+            )
+        except NoSessionError:
+            await reply(interaction, sentences.t(locale, "errors.no_session"))
+            return
         if taken is None:
             await reply(interaction, sentences.t(locale, "vote.take.again"))
             return
@@ -329,12 +336,14 @@ class TakeButton(
         # Cut first, then quoted: a cut must not split an escape from what it escapes.
         idea = text.quote(_short(note.text, 200))
         await reply(interaction, sentences.t(locale, "vote.take.done", text=idea))
+        if session.anonymity is Anonymity.ALWAYS:
+            # A session that never shows names does not name who takes an idea on either.
+            told = sentences.t(session.locale, "private.take.thread", text=idea)
+        else:
+            told = sentences.t(session.locale, "vote.take.thread", name=text.quote(name), text=idea)
         thread = interaction.client.get_partial_messageable(session.thread_id)
         try:
-            await thread.send(
-                sentences.t(session.locale, "vote.take.thread", name=text.quote(name), text=idea),
-                allowed_mentions=NO_PINGS,
-            )
+            await thread.send(told, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.warning("could not announce a taker in %s", session.thread_id)
 

@@ -28,8 +28,10 @@ async def test_commands_are_synced_with_dutch_names_and_descriptions(harness: Ha
         "status",
         "vote",
         "nudges",
+        "reveal",
     }
     assert subcommands["vote"]["name_localizations"]["nl"] == "stemmen"
+    assert subcommands["reveal"]["name_localizations"]["nl"] == "onthullen"
     assert subcommands["nudges"]["name_localizations"]["nl"] == "duwtjes"
     board = {o["name"] for o in commands["board"]["options"]}
     assert board == {"themes", "rename", "move", "merge", "export"}
@@ -38,6 +40,8 @@ async def test_commands_are_synced_with_dutch_names_and_descriptions(harness: Ha
     start_options = {o["name"]: o for o in subcommands["start"]["options"]}
     assert start_options["topic"]["name_localizations"]["nl"] == "onderwerp"
     assert start_options["topic"]["required"] is True
+    assert start_options["private"]["name_localizations"]["nl"] == "privé"
+    assert start_options["anonymous"]["name_localizations"]["nl"] == "anoniem"
     assert {c["value"] for c in start_options["language"]["choices"]} == {"nl", "en"}
     assert commands["note"]["name_localizations"]["nl"] == "notitie"
     settings = commands["settings"]

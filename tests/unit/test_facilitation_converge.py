@@ -20,7 +20,7 @@ from bot.domain.voting import (
     VoteTarget,
     suggest_budget,
 )
-from bot.facilitation import Facilitation, SessionDefaults, VoteRefusedError
+from bot.facilitation import Facilitation, NoSessionError, SessionDefaults, VoteRefusedError
 from bot.ports import Store
 from bot.template_files import load_templates
 from tests.fakes import START, FakeClock, FakeThemeFinder, ManualTimers, RecordingAnnouncer
@@ -791,14 +791,22 @@ async def test_the_session_summary_has_the_top_ideas_of_the_last_idea_vote_and_t
     await facilitation.cast_votes(last.id, 2, [p[1], p[4], p[2]])
     await facilitation.cast_votes(last.id, 3, [p[4]])
 
-    taken = await facilitation.take_idea(p[3], 21, "Anna")
+    taken = await facilitation.take_idea(p[3], 21, "Anna", thread_id=session.thread_id)
     assert taken is not None
     note, owner = taken
     assert (note.id, owner.id) == (p[3], session.id)
-    assert await facilitation.take_idea(p[3], 21, "Anna") is None, "once per person"
-    assert await facilitation.take_idea(p[3], 22, "Bram") is not None
-    assert await facilitation.take_idea(p[0], 23, "Cem") is not None  # not a top idea
-    assert await facilitation.take_idea(987_654, 23, "Cem") is None  # no such note
+    assert await facilitation.take_idea(p[3], 21, "Anna", thread_id=session.thread_id) is None, (
+        "once per person"
+    )
+    assert await facilitation.take_idea(p[3], 22, "Bram", thread_id=session.thread_id) is not None
+    assert (
+        await facilitation.take_idea(p[0], 23, "Cem", thread_id=session.thread_id) is not None
+    )  # not a top idea
+    assert (
+        await facilitation.take_idea(987_654, 23, "Cem", thread_id=session.thread_id) is None
+    )  # no such note
+    with pytest.raises(NoSessionError):  # clicked outside the idea's own thread
+        await facilitation.take_idea(p[3], 24, "Dirk", thread_id=session.thread_id + 1)
 
     await facilitation.next_step(session.id)  # closes the vote; the last step: the end
     assert (await current(store, session)).status is SessionStatus.ENDED

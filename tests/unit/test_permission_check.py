@@ -58,7 +58,6 @@ def test_pins_can_be_left_out_for_sessions_without_multi_day_steps() -> None:
     )
 
 
-
 def test_manage_messages_counts_only_for_private_writing() -> None:
     assert missing_from(BOT_PERMISSIONS) == ()
     assert missing_from(BOT_PERMISSIONS, needs_manage=True) == ("manage_messages",)

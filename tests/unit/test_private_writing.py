@@ -165,7 +165,10 @@ async def test_when_everyone_is_done_the_notes_are_revealed_without_names(
     assert (summary.note_count, summary.author_count) == (3, 2)
     # The order is the reveal order, not the order of writing.
     stored = await store.notes(session_id, 0)
-    assert [n.id for n in shown] == [n.id for n in reveal_order(stored, session_id, 0)]
+    session = await store.get_session(session_id)
+    assert session is not None and len(session.reveal_salt) == 32  # random per session
+    salted = reveal_order(stored, session_id, 0, session.reveal_salt)
+    assert [n.id for n in shown] == [n.id for n in salted]
 
 
 async def test_reveal_ends_private_writing_early_and_is_refused_elsewhere(

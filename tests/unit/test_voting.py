@@ -166,9 +166,10 @@ def test_among_equal_votes_more_voters_come_first_but_share_the_place() -> None:
     ]
 
 
-def test_among_equal_votes_and_voters_the_older_note_comes_first() -> None:
+def test_among_equal_votes_and_voters_the_earlier_option_comes_first() -> None:
+    # Options come oldest first, or in a private step's reveal order: ties keep it.
     ranking = rank([14, 12, 13], [(1, 14, 1), (2, 12, 1), (3, 13, 1)])
-    assert [item.note_id for item in ranking] == [12, 13, 14]
+    assert [item.note_id for item in ranking] == [14, 12, 13]
     assert {item.place for item in ranking} == {1}
 
 

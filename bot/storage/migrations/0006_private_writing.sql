@@ -4,6 +4,9 @@ ALTER TABLE sessions ADD COLUMN anonymity TEXT NOT NULL DEFAULT 'off'
 ALTER TABLE sessions ADD COLUMN typed_in_private TEXT NOT NULL DEFAULT 'take'
     CHECK (typed_in_private IN ('take', 'refuse'));
 ALTER TABLE sessions ADD COLUMN end_when_all_done INTEGER NOT NULL DEFAULT 1;
+-- A random key per session for the reveal order: without it, sequential note ids would let
+-- anyone who knows the code rebuild the order of writing.
+ALTER TABLE sessions ADD COLUMN reveal_salt TEXT NOT NULL DEFAULT '';
 
 -- "I'm done" in a private step, once per person per step.
 CREATE TABLE step_done (
