@@ -14,6 +14,7 @@ file, never from the bot's private state.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -64,6 +65,15 @@ async def stored_notes(h: Harness) -> list[Note]:
         return await SqliteStore(db).notes(1)
     finally:
         await db.close()
+
+
+def read_one(h: Harness, query: str, *args: object) -> object:
+    """One value from the bot's database as it is on disk."""
+    db = sqlite3.connect(f"file:{h.db_path}?mode=ro", uri=True)
+    try:
+        return db.execute(query, args).fetchone()[0]
+    finally:
+        db.close()
 
 
 def channel_of(call: RecordedCall) -> int | None:
@@ -278,7 +288,9 @@ async def test_private_step_shows_nothing_until_the_reveal(harness: Harness) -> 
         if c.method == "POST" and channel_of(c) == thread and "Inleven" in call_text(c)
     )
     assert all(text in revealed for text in everyone), revealed
-    order = [n.text for n in reveal_order(notes, notes[0].session_id, 0)]
+    salt = str(read_one(h, "SELECT reveal_salt FROM sessions WHERE id = ?", notes[0].session_id))
+    assert len(salt) == 32, "every session has its own random reveal key"
+    order = [n.text for n in reveal_order(notes, notes[0].session_id, 0, salt)]
     assert sorted(everyone, key=revealed.index) == order
     shown = calls_to(h, [thread, h.channel_id], since=mark)
     leaked = [name for name in names_and_ids(h) if name in shown]
