@@ -15,6 +15,7 @@ import discord
 from discord.ext import commands
 
 from bot.between_days import BetweenDays, RecapSettings
+from bot.canvas_files import load_canvases
 from bot.clock import SystemClock
 from bot.cogs.access import facilitator_role
 from bot.cogs.board import BoardCog
@@ -25,6 +26,7 @@ from bot.cogs.onboarding import OnboardingCog
 from bot.cogs.privacy import PrivacyCog
 from bot.cogs.session import SessionCog
 from bot.cogs.settings import SettingsCog
+from bot.cogs.templates import TemplatesCog
 from bot.domain.server_settings import SettingKey
 from bot.domain.session import Session
 from bot.endpoints import point_discord_at
@@ -48,14 +50,14 @@ from bot.start_budget import (
 )
 from bot.storage.db import connect
 from bot.storage.sqlite_store import SqliteStore
-from bot.template_files import load_templates
+from bot.template_files import load_template_catalog
 from bot.themes_service import ThemeService
 from bot.timers import SchedulerTimers
 from bot.ui.acks import AckPace
 from bot.ui.announcer import DiscordAnnouncer
 from bot.ui.private_writing import DoneButton
 from bot.ui.translator import PromptsTranslator
-from bot.ui.views import AddNoteView
+from bot.ui.views import AddNoteView, LanePicker
 from bot.ui.voting import DYNAMIC_ITEMS
 
 if TYPE_CHECKING:
@@ -137,6 +139,9 @@ class CocreateBot(commands.Bot):
         path = Path(self.settings.storage.path)
         self._database = await connect(path)
         self._store = SqliteStore(self._database)
+        # A library's broken template file is skipped; its facilitators hear why.
+        canvases = load_canvases()
+        template_catalog = load_template_catalog(self.settings.templates.folder, canvases=canvases)
         self.server_config = ServerConfig(self._store, self.settings)
         self._themes = ThemeService(
             self._store,
@@ -145,14 +150,24 @@ class CocreateBot(commands.Bot):
         )
         retention = self.settings.facilitation.retention_days
 
-        async def submit(interaction: discord.Interaction, value: str) -> None:
-            await notes.submit_from_modal(interaction, value)
+        async def submit(
+            interaction: discord.Interaction, value: str, lane: str | None, column: str | None
+        ) -> None:
+            await notes.submit_from_modal(interaction, value, lane, column)
+
+        async def lane_picker(interaction: discord.Interaction) -> LanePicker | None:
+            return await notes.lane_picker(interaction)
 
         def add_note_view(locale: str) -> discord.ui.View:
-            return AddNoteView(self.catalog, locale, submit)
+            return AddNoteView(self.catalog, locale, submit, lane_picker)
 
         announcer = DiscordAnnouncer(
-            self, self.catalog, retention, add_note_view, self.settings.locale.timezone
+            self,
+            self.catalog,
+            retention,
+            add_note_view,
+            self.settings.locale.timezone,
+            canvases=canvases,
         )
         facilitation = self.settings.facilitation
         recaps = self.settings.recaps
@@ -180,6 +195,7 @@ class CocreateBot(commands.Bot):
                 digest=recaps.digest,
                 digest_at=recaps.digest_at,
             ),
+            board=lambda session: self.facilitation.board_summary(session),
             plan_for=recap_plan,
         )
 
@@ -197,7 +213,7 @@ class CocreateBot(commands.Bot):
             timers=self.timers,
             announcer=announcer,
             clock=self.clock,
-            templates=load_templates(),
+            templates=template_catalog.usable,
             defaults=SessionDefaults(
                 reminder_before=facilitation.reminder_lead,
                 retention_days=retention,
@@ -208,6 +224,7 @@ class CocreateBot(commands.Bot):
             ),
             theme_finder=self.theme_finder or self._themes,
             on_nudge_due=nudge_due,
+            canvases=canvases,
         )
         self._notes = notes = NotesCog(self, self._facilitation, self.catalog, self._ack_pace)
         await self.add_cog(notes)
@@ -217,6 +234,17 @@ class CocreateBot(commands.Bot):
                 self.catalog,
                 self.settings,
                 self.between_days,
+                server_config=self.server_config,
+                broken=template_catalog.broken,
+            )
+        )
+        await self.add_cog(
+            TemplatesCog(
+                self._facilitation.templates,
+                self._facilitation.canvases,
+                self.catalog,
+                self.settings,
+                broken=template_catalog.broken,
                 server_config=self.server_config,
             )
         )

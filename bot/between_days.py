@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.domain.board import Note
-from bot.domain.private_writing import reveal_order, without_names
+from bot.domain.private_writing import without_names
 from bot.domain.recap import (
     DailyRecap,
     RecapKind,
@@ -28,14 +27,10 @@ from bot.domain.recap import (
 )
 from bot.domain.session import Anonymity, Session
 from bot.domain.summary import (
-    AuthorGroup,
     RankedNote,
     StepSummary,
     ThemeGroup,
-    ordered_like,
-    participation,
     ranked_notes,
-    summarise_step,
     theme_groups,
 )
 from bot.domain.voting import RoundStatus, rank
@@ -98,10 +93,14 @@ class BetweenDays:
         timers: Timers,
         clock: Clock,
         settings: RecapSettings,
+        board: Callable[[Session], Awaitable[StepSummary]],
         plan_for: Callable[[int], Awaitable[RecapSettings]] | None = None,
     ) -> None:
         """``settings``: the deployment's recap settings; ``plan_for(guild_id)``: a
-        server's own (its recap time, timezone and channel), when servers set them."""
+        server's own (its recap time, timezone and channel), when servers set them;
+        ``board(session)``: the current step's board as the thread may see it, for the
+        recap's picture (``Facilitation.board_summary``)."""
+        self._board = board
         self._store = store
         self._announcer = announcer
         self._timers = timers
@@ -274,32 +273,6 @@ class BetweenDays:
             reveal_salt=session.reveal_salt,
             name_newcomers=session.anonymity is Anonymity.OFF,
         )
-
-    async def _board(self, session: Session) -> StepSummary:
-        """The current step's board, for the recap's picture: nameless notes in their
-        reveal order where the session hides names (as the step's summary shows them);
-        nothing while its private writing is going on."""
-        index = session.step_index
-        if session.hidden(index):
-            notes: list[Note] = []
-        else:
-            notes = await self._store.notes(session.id, index)
-        summary = summarise_step(
-            index, session.current_step.kind, notes, await self._store.comment_counts(session.id)
-        )
-        summary = replace(summary, participation=participation(notes))
-        if not session.shows_names(index):
-            shown = tuple(
-                map(without_names, reveal_order(notes, session.id, index, session.reveal_salt))
-            )
-            summary = replace(
-                summary, groups=(AuthorGroup(0, "", shown),) if shown else (), names_shown=False
-            )
-            notes = list(shown)
-        themes = theme_groups(await self._store.themes(session.id, index), notes)
-        if not session.shows_names(index):
-            themes = ordered_like(themes, notes)
-        return replace(summary, themes=themes)
 
     # -- nudges ----------------------------------------------------------------------------
 

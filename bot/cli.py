@@ -37,6 +37,8 @@ import discord
 from dotenv import load_dotenv
 from tqdm import tqdm
 
+from bot.canvas_files import load_canvases
+from bot.domain.canvas import CanvasError
 from bot.domain.templates import TemplateError
 from bot.export import BoardNote, ExportFormat, ExportOptions, board_events, writer_for
 from bot.export.text import Words, local_time
@@ -62,7 +64,7 @@ from bot.storage.errors import (
     StorageReadOnlyError,
 )
 from bot.storage.export_reader import DatabaseTooOldError, ExportReader, open_reader
-from bot.template_files import load_templates
+from bot.template_files import load_template_catalog
 
 EXIT_CONFIG = 2
 EXIT_DISCORD = 3
@@ -209,8 +211,10 @@ def _load(path: Path, sentences: Catalog) -> Settings | int:
     load_dotenv()
     try:
         settings = load_settings(path)
-        load_templates()
-    except (ConfigError, TemplateError) as error:
+        # The shipped templates and canvases must load; a library's own broken template
+        # is only warned about (the bot skips it too).
+        load_template_catalog(settings.templates.folder, canvases=load_canvases())
+    except (ConfigError, TemplateError, CanvasError) as error:
         return _fail(
             sentences, _cli_locale(sentences, None), "config_invalid", EXIT_CONFIG, problem=error
         )

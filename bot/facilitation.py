@@ -26,6 +26,15 @@ from bot.domain.board import (
     detect_kind,
     note_text,
 )
+from bot.domain.canvas import (
+    Canvas,
+    Routed,
+    all_columns,
+    find_column,
+    lane_groups,
+    route,
+    step_columns,
+)
 from bot.domain.deadlines import StepTime
 from bot.domain.events import (
     ReminderDue,
@@ -123,6 +132,15 @@ class TooFastError(Exception):
         self.per_minute = per_minute
 
 
+class UnknownLaneError(LookupError):
+    """A lane the step's canvas does not have (``known``: its lane keys)."""
+
+    def __init__(self, lane: str, known: list[str]) -> None:
+        super().__init__(lane)
+        self.lane = lane
+        self.known = known
+
+
 class UnknownTemplateError(LookupError):
     """A template key that is not in the catalogue."""
 
@@ -198,6 +216,10 @@ class SessionStatusView:
     writers: tuple[tuple[int, str, int], ...] = ()
     done: frozenset[int] = frozenset()
     progress: PrivateProgress | None = None
+    # For the facilitator: who wrote earlier in the session but not yet in this step
+    # (id, latest name), and on a canvas step the notes per lane (None: unsorted).
+    not_yet: tuple[tuple[int, str], ...] = ()
+    lane_counts: tuple[tuple[str | None, int], ...] = ()
 
 
 class PrivateChoice:
@@ -222,8 +244,10 @@ class Facilitation:
         defaults: SessionDefaults,
         theme_finder: ThemeFinder | None = None,
         on_nudge_due: DueHandler | None = None,
+        canvases: Mapping[str, Canvas] | None = None,
     ) -> None:
         self._store = store
+        self._canvases: Mapping[str, Canvas] = canvases or {}
         self._timers = timers
         self._announcer = announcer
         self._clock = clock
@@ -259,6 +283,72 @@ class Facilitation:
     def now(self) -> datetime:
         """The use cases' clock (the injected one in tests)."""
         return self._clock.now()
+
+    @property
+    def templates(self) -> Mapping[str, Template]:
+        """Every usable template by key (what /template list shows)."""
+        return self._templates
+
+    @property
+    def canvases(self) -> Mapping[str, Canvas]:
+        """Every canvas by key."""
+        return self._canvases
+
+    def canvas_of(self, session: Session, step_index: int | None = None) -> Canvas | None:
+        """The canvas a step fills (the current step by default), if any."""
+        key = session.steps[session.step_index if step_index is None else step_index].canvas
+        return None if key is None else self._canvases.get(key)
+
+    def columns_of(self, session: Session, notes: Sequence[Note] = ()) -> tuple[str, ...]:
+        """The current step's canvas columns: the planned ones, then those notes named."""
+        canvas = self.canvas_of(session)
+        if canvas is None or canvas.columns is None:
+            return ()
+        fixed = step_columns(canvas, session.current_step.columns, session.locale)
+        return all_columns(fixed, (note.column for note in notes))
+
+    async def _lane_of(
+        self, session: Session, text: str, lane: str | None, column: str | None
+    ) -> Routed:
+        """Where a new note goes on the current step's canvas: the lane picked (checked),
+        else the prefix in its text, else unsorted. Without a canvas: nowhere."""
+        canvas = self.canvas_of(session)
+        if canvas is None:
+            return Routed(None, None, text)
+        columns: tuple[str, ...] = ()
+        if canvas.columns is not None:  # only columns need the step's notes (open ones)
+            notes = await self._store.notes(session.id, session.step_index)
+            columns = self.columns_of(session, notes)
+        open_columns = canvas.columns is not None and canvas.columns.open
+        if lane is not None:
+            picked = canvas.lane(lane) or canvas.find_lane(lane)
+            if picked is None:
+                raise UnknownLaneError(lane, [item.key for item in canvas.lanes])
+            chosen = find_column(column, columns) if column else None
+            if column and chosen is None and open_columns:
+                chosen = " ".join(column.split())[:40]
+            return Routed(picked.key, chosen, text)
+        return route(text, canvas, columns, open_columns=open_columns)
+
+    async def move_to_lane(self, note_id: int, lane: str | None, column: str | None) -> Note:
+        """A facilitator moves a note to another lane (None: unsorted) or column."""
+        note = await self._store.note(note_id)
+        if note is None:
+            raise NoSessionError(note_id)
+        session = await self._store.get_session(note.session_id)
+        if session is None:
+            raise NoSessionError(note_id)
+        canvas = self.canvas_of(session, note.step_index)
+        if canvas is None:
+            raise UnknownLaneError(lane or "", [])
+        key = None
+        if lane is not None:
+            found = canvas.lane(lane) or canvas.find_lane(lane)
+            if found is None:
+                raise UnknownLaneError(lane, [item.key for item in canvas.lanes])
+            key = found.key
+        await self._store.set_lane(note_id, key, column)
+        return replace(note, lane=key, column=column)
 
     def template(self, key: str) -> Template:
         """The template with this key, or UnknownTemplateError listing the known ones."""
@@ -359,9 +449,22 @@ class Facilitation:
             note_count=note_count,
             author_count=author_count,
         )
+        every = await self._store.notes(session.id)
+        notes = [note for note in every if note.step_index == session.step_index]
+        here = {note.author_id for note in notes}
+        names: dict[int, str] = {}
+        for note in every:
+            if note.step_index != session.step_index and note.author_id not in here:
+                names[note.author_id] = note.author_name
+        view = replace(view, not_yet=tuple(sorted(names.items(), key=lambda item: item[1])))
+        canvas = self.canvas_of(session)
+        if canvas is not None:
+            counts = [(lane.key, sum(n.lane == lane.key for n in notes)) for lane in canvas.lanes]
+            known = {lane.key for lane in canvas.lanes}
+            loose = sum(note.lane not in known for note in notes)
+            view = replace(view, lane_counts=(*counts, *(((None, loose),) if loose else ())))
         if not session.writing_privately:
             return view
-        notes = await self._store.notes(session.id, session.step_index)
         done = await self._store.done_in_step(session.id, session.step_index)
         return replace(
             view,
@@ -452,12 +555,17 @@ class Facilitation:
         author_name: str,
         text: str,
         source: NoteSource,
+        lane: str | None = None,
+        column: str | None = None,
     ) -> Note:
-        """A note from /note or the modal, committed before it is acknowledged.
+        """A note from /note or the modal, committed before it is acknowledged. On a
+        canvas step it lands in ``lane`` (and ``column``), else where its prefix says.
 
-        TooFastError when the person is over the step's per-minute limit.
+        TooFastError when the person is over the step's per-minute limit; UnknownLaneError
+        for a lane the step's canvas does not have.
         """
         session = await self.find_session(channel_id)
+        routed = await self._lane_of(session, text, lane, column)
         if not self._flood.allow(session.id, session.step_index, author_id, self._clock.now()):
             raise TooFastError(self._defaults.notes_per_minute)
         note = await self._store.add_note(
@@ -466,10 +574,12 @@ class Facilitation:
                 step_index=session.step_index,
                 author_id=author_id,
                 author_name=author_name,
-                text=note_text(text),
+                text=note_text(routed.text),
                 source=source,
                 created_at=self._clock.now(),
-                kind=detect_kind(text),
+                kind=detect_kind(routed.text),
+                lane=routed.lane,
+                column=routed.column,
             )
         )
         assert note is not None  # only message notes can be duplicates
@@ -529,18 +639,21 @@ class Facilitation:
         if kind is MessageKind.NOTE:
             self._in_flight[message_id] = None
             try:
+                routed = await self._lane_of(session, text, None, None)
                 note = await self._store.add_note(
                     NoteDraft(
                         session_id=session.id,
                         step_index=session.step_index,
                         author_id=author_id,
                         author_name=author_name,
-                        text=note_text(text),
+                        text=note_text(routed.text),
                         source=NoteSource.MESSAGE,
                         created_at=created_at,
                         attachments=attachments,
                         message_id=message_id,
-                        kind=detect_kind(text),
+                        kind=detect_kind(routed.text),
+                        lane=routed.lane,
+                        column=routed.column,
                     )
                 )
             finally:
@@ -666,6 +779,14 @@ class Facilitation:
         return await self._transition(
             session_id, lambda s, now: self._move_on(s, now, expected_step)
         )
+
+    async def repeat(self, session_id: int, step_index: int) -> Session:
+        """Run a step (and its canvas) once more after the current one."""
+
+        async def change(session: Session, now: datetime) -> Outcome:
+            return (await self._close_vote(session, now)).repeat(now, step_index)
+
+        return await self._transition(session_id, change)
 
     async def go_back(self, session_id: int) -> Session:
         """Back to the previous step with its full time."""
@@ -1056,6 +1177,8 @@ class Facilitation:
             await self._say(self.show_themes(session, session.step_index - 1, False))
         if session.writing_privately:
             await self._private_note_added(session)  # the counter, from zero
+        # The facilitator's hint card: what the step is for, what to watch for.
+        await self._say(self._announcer.coaching(session, self.canvas_of(session)))
 
     async def _post_vote(self, session: Session, vote: VoteRound) -> bool:
         message_id: int | None = None
@@ -1073,8 +1196,8 @@ class Facilitation:
         self, session: Session, index: int, *, reveal_only: bool = False
     ) -> StepSummary:
         """The step's summary as the thread may see it: a private step's notes in reveal
-        order, and without names where the session hides them. ``reveal_only``: the
-        reveal when a private step's writing gives way to its vote (no results yet)."""
+        order, and without names where the session hides them. ``reveal_only``: no vote
+        results (the reveal before a private step's vote, or a recap's board)."""
         notes = await self._store.notes(session.id, index)
         counts = await self._store.comment_counts(session.id)
         ranking: tuple[RankedNote, ...] = ()
@@ -1103,7 +1226,30 @@ class Facilitation:
             )
         else:
             themes = theme_groups(await self._store.themes(session.id, index), notes)
-        return replace(summary, themes=themes)
+        summary = replace(summary, themes=themes)
+        canvas = self.canvas_of(session, index)
+        if canvas is not None:
+            shown_notes = [note for group in summary.groups for note in group.notes]
+            if not (private or not names):  # by author above; on a canvas, as written
+                shown_notes.sort(key=lambda note: (note.created_at, note.id))
+            fixed = step_columns(canvas, session.steps[index].columns, session.locale)
+            columns = all_columns(fixed, (note.column for note in shown_notes))
+            summary = replace(
+                summary,
+                canvas=canvas.key,
+                columns=columns,
+                lanes=lane_groups(canvas, columns, shown_notes),
+            )
+        return summary
+
+    async def board_summary(self, session: Session) -> StepSummary:
+        """The current step's board as the thread may see it now (a recap's picture):
+        nothing while its private writing goes on; nameless notes in their reveal order;
+        lane by lane on a canvas."""
+        index = session.step_index
+        if session.hidden(index):
+            return summarise_step(index, session.current_step.kind, [])
+        return await self._step_summary(session, index, reveal_only=True)
 
     def _shown(self, session: Session, ranking: Sequence[RankedNote]) -> tuple[RankedNote, ...]:
         """Ranked notes without their writers' names where the session hides them."""

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft
+from bot.domain.canvas import Canvas
 from bot.domain.private_writing import PrivateProgress
 from bot.domain.recap import DailyRecap
 from bot.domain.session import Session
@@ -90,6 +91,10 @@ class Store(Protocol):
         ...
 
     async def add_comment(self, draft: CommentDraft) -> Comment | None: ...
+
+    async def set_lane(self, note_id: int, lane: str | None, column: str | None) -> bool:
+        """Put a note in a canvas lane (and column); False if there is no such note."""
+        ...
 
     async def note_id_for_message(self, message_id: int) -> int | None:
         """The note a message is, or the note a comment-message belongs to."""
@@ -281,6 +286,11 @@ class Announcer(Protocol):
     async def private_progress(self, session: Session, progress: PrivateProgress) -> None:
         """Show how a private step is going (notes, writers, who is done; never contents)
         on its counter post, at most every few seconds."""
+        ...
+
+    async def coaching(self, session: Session, canvas: Canvas | None) -> None:
+        """The facilitator's private hint card for the step that just started: what it is
+        for, what to watch for, a typical timebox, a question for when it goes quiet."""
         ...
 
     async def post_refused(self, session: Session, error: PostRefusedError) -> None:

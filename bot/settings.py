@@ -170,6 +170,26 @@ class ThemesSettings(_Section):
     model_path: str | None = None
 
 
+class TemplatesSettings(_Section):
+    """Where a library keeps its own session templates (besides the shipped ones)."""
+
+    # A folder of template files (*.toml, see docs/templates.md); None: shipped ones only.
+    # A relative path is read from the folder the bot is started in.
+    folder: Path | None = None
+
+    @field_validator("folder", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("folder")
+    @classmethod
+    def _a_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{str(value)!r} is not a folder")
+        return value
+
+
 class LoggingSettings(_Section):
     """Log verbosity."""
 
@@ -190,6 +210,7 @@ class Settings(BaseModel):
     facilitation: FacilitationSettings = FacilitationSettings()
     recaps: RecapSettingsSection = RecapSettingsSection()
     themes: ThemesSettings = ThemesSettings()
+    templates: TemplatesSettings = TemplatesSettings()
     logging: LoggingSettings = LoggingSettings()
 
 

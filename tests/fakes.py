@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from bot.domain.board import Comment, CommentDraft, Note, NoteDraft
+from bot.domain.canvas import Canvas
 from bot.domain.private_writing import PrivateProgress
 from bot.domain.recap import DailyRecap
 from bot.domain.session import Session
@@ -233,6 +234,7 @@ class RecordingAnnouncer:
         self.fail_on = set(fail_on or ())
         # Calls that raise a given error (e.g. PostRefusedError), as Discord's adapter would.
         self.raises: dict[str, BaseException] = {}
+        self.coached: list[tuple[int, str | None]] = []  # (step, canvas) per hint card
         self._next_thread = first_thread_id
         self._next_message = first_message_id
 
@@ -349,6 +351,10 @@ class RecordingAnnouncer:
     async def private_progress(self, session: Session, progress: PrivateProgress) -> None:
         """Record the counts a private step's counter would show."""
         self._record("private_progress", session, progress=progress)
+
+    async def coaching(self, session: Session, canvas: Canvas | None) -> None:
+        """Record the facilitator's hint card (apart from ``calls``: private, not a post)."""
+        self.coached.append((session.step_index, None if canvas is None else canvas.key))
 
     async def post_refused(self, session: Session, error: PostRefusedError) -> None:
         """Record that the facilitator was told about a refused post."""
@@ -605,6 +611,14 @@ class InMemoryStore:
             del self.votes[key]
         self.placements.pop(note_id, None)
         self.taker_rows = [row for row in self.taker_rows if row[0] != note_id]
+
+    async def set_lane(self, note_id: int, lane: str | None, column: str | None) -> bool:
+        """Move a note to a lane."""
+        note = self.note_rows.get(note_id)
+        if note is None:
+            return False
+        self.note_rows[note_id] = replace(note, lane=lane, column=column)
+        return True
 
     async def mark_done(self, session_id: int, step_index: int, user_id: int, at: datetime) -> bool:
         """Record "I'm done"; False if said before."""

@@ -12,8 +12,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.access import facilitator_role, require_facilitator
-from bot.cogs.errors import WrongPlaceError
+from bot.cogs.errors import LaneRefusedError, UnknownColumnError, WrongPlaceError
+from bot.cogs.lanes import UNSORTED, column_choices, lane_choices
 from bot.domain.board import is_blank
+from bot.domain.canvas import Canvas, all_columns, find_column, fold, step_columns
 from bot.domain.session import Session
 from bot.export import (
     EXPORT_FILE_LIMIT,
@@ -26,9 +28,9 @@ from bot.export import (
     split_export,
 )
 from bot.export.text import Words
-from bot.facilitation import Facilitation
+from bot.facilitation import Facilitation, UnknownLaneError
 from bot.i18n import Catalog
-from bot.render.text import one_line
+from bot.render.text import one_line, quote
 from bot.server_config import ServerConfig
 from bot.settings import Settings
 from bot.storage.export_reader import ExportReader, open_reader
@@ -60,7 +62,8 @@ class BoardCog(
     group_name=ct("board.name"),
     group_description=ct("board.description"),
 ):
-    """Themes: show or re-run them, rename, move a note, merge two; export the board."""
+    """Themes: show or re-run them, rename, move a note, merge two; put a note in a
+    canvas lane; export the board."""
 
     def __init__(
         self,
@@ -148,6 +151,77 @@ class BoardCog(
         note_id = await self._note_id(session, note)
         await self._facilitation.move_note(note_id, theme_id)
         await reply(interaction, self._t(interaction, "replies.note_moved"))
+
+    @app_commands.command(name=ct("board.lane.name"), description=ct("board.lane.description"))
+    @app_commands.rename(
+        note=ct("board.lane.note.name"),
+        lane=ct("board.lane.lane.name"),
+        column=ct("board.lane.column.name"),
+    )
+    @app_commands.describe(
+        note=ct("board.lane.note.description"),
+        lane=ct("board.lane.lane.description"),
+        column=ct("board.lane.column.description"),
+    )
+    async def lane(
+        self,
+        interaction: discord.Interaction,
+        note: str,
+        lane: app_commands.Range[str, 1, 100],
+        column: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        """Put a note in a lane of its step's canvas (or back among the unsorted)."""
+        session = await self._session(interaction)
+        note_id = await self._note_id(session, note)
+        found = next(n for n in await self._facilitation.notes_of(session.id) if n.id == note_id)
+        locale = user_locale(self._catalog, interaction)
+        canvas = self._facilitation.canvas_of(session, found.step_index)
+        if canvas is None:
+            raise LaneRefusedError(lane, [])
+        unsorted = fold(lane) in {UNSORTED} | {
+            fold(self._catalog.t(other, "replies.lanes.unsorted"))
+            for other in self._catalog.locales
+        }
+        key: str | None = None
+        if not unsorted:
+            picked = canvas.lane(lane.strip()) or canvas.find_lane(lane)
+            if picked is None:
+                raise LaneRefusedError(lane, [item.name(locale) for item in canvas.lanes])
+            key = picked.key
+        chosen: str | None = None
+        if key is not None and column and not is_blank(column) and canvas.columns is not None:
+            chosen = await self._column(session, found.step_index, canvas, column)
+        try:
+            moved = await self._facilitation.move_to_lane(note_id, key, chosen)
+        except UnknownLaneError as error:  # the canvas changed under us: name its lanes
+            names = [item.name(locale) for item in canvas.lanes]
+            raise LaneRefusedError(error.lane, names) from error
+        if moved.lane is None:
+            await reply(interaction, self._t(interaction, "replies.note_unsorted"))
+            return
+        where = canvas.lane(moved.lane)
+        shown = where.name(locale) if where is not None else moved.lane
+        if moved.column:
+            shown = self._t(
+                interaction, "replies.lane_and_column", lane=shown, column=quote(moved.column)
+            )
+        await reply(interaction, self._t(interaction, "replies.note_to_lane", lane=shown))
+
+    async def _column(self, session: Session, step_index: int, canvas: Canvas, typed: str) -> str:
+        """The column a typed word names in a step (a new one on an open canvas)."""
+        columns = await self._columns(session, step_index, canvas)
+        found = find_column(typed, columns)
+        if found is not None:
+            return found
+        if canvas.columns is not None and canvas.columns.open:
+            return " ".join(typed.split())[:40]
+        raise UnknownColumnError(typed, list(columns))
+
+    async def _columns(self, session: Session, step_index: int, canvas: Canvas) -> tuple[str, ...]:
+        """A canvas step's columns: the planned ones, then those its notes named."""
+        fixed = step_columns(canvas, session.steps[step_index].columns, session.locale)
+        notes = await self._facilitation.notes_of(session.id)
+        return all_columns(fixed, (n.column for n in notes if n.step_index == step_index))
 
     @app_commands.command(name=ct("board.merge.name"), description=ct("board.merge.description"))
     @app_commands.rename(source=ct("board.merge.source.name"), target=ct("board.merge.target.name"))
@@ -297,6 +371,85 @@ class BoardCog(
             if wanted in name.casefold()
         ][:AUTOCOMPLETE_LIMIT]
 
+    @lane.autocomplete("note")
+    async def _canvas_note_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Notes on canvas steps, the unsorted ones first, each with where it is now."""
+        try:
+            session = await self._facilitation.find_session(interaction.channel_id or 0)
+        except LookupError:
+            return []
+        locale = user_locale(self._catalog, interaction)
+        wanted = current.casefold()
+        untitled = self._t(interaction, "common.untitled_note")
+        unsorted = self._t(interaction, "replies.lanes.unsorted")
+        # Notes written alone stay unseen until the reveal, by anyone.
+        hidden = session.step_index if session.writing_privately else None
+        notes = [
+            note
+            for note in await self._facilitation.notes_of(session.id)
+            if note.step_index < len(session.steps)
+            and note.step_index != hidden
+            and self._facilitation.canvas_of(session, note.step_index) is not None
+            and wanted in note.text.casefold()
+        ]
+        # Unsorted first, then the current step's, then the newest.
+        notes.sort(key=lambda n: (n.lane is not None, n.step_index != session.step_index, -n.id))
+        choices = []
+        for note in notes[:AUTOCOMPLETE_LIMIT]:
+            canvas = self._facilitation.canvas_of(session, note.step_index)
+            lane = canvas.lane(note.lane) if canvas is not None else None
+            where = lane.name(locale) if lane is not None else unsorted
+            text = one_line(note.text) or f"{untitled} #{note.id}"
+            choices.append(app_commands.Choice(name=f"[{where}] {text}"[:100], value=str(note.id)))
+        return choices
+
+    async def _canvas_for_choices(self, interaction: discord.Interaction) -> Canvas | None:
+        """The canvas of the note already picked in /board lane, else of the current step."""
+        try:
+            session = await self._facilitation.find_session(interaction.channel_id or 0)
+        except LookupError:
+            return None
+        picked = str(getattr(interaction.namespace, "note", "") or "")
+        if picked.isdecimal():
+            for note in await self._facilitation.notes_of(session.id):
+                if note.id == int(picked) and note.step_index < len(session.steps):
+                    return self._facilitation.canvas_of(session, note.step_index)
+        return self._facilitation.canvas_of(session)
+
+    @lane.autocomplete("lane")
+    async def _lane_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        canvas = await self._canvas_for_choices(interaction)
+        if canvas is None:
+            return []
+        locale = user_locale(self._catalog, interaction)
+        unsorted = self._t(interaction, "replies.lanes.unsorted")
+        return lane_choices(canvas, locale, current, unsorted=unsorted)
+
+    @lane.autocomplete("column")
+    async def _column_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            session = await self._facilitation.find_session(interaction.channel_id or 0)
+        except LookupError:
+            return []
+        step_index = session.step_index
+        picked = str(getattr(interaction.namespace, "note", "") or "")
+        if picked.isdecimal():
+            for note in await self._facilitation.notes_of(session.id):
+                if note.id == int(picked) and note.step_index < len(session.steps):
+                    step_index = note.step_index
+        canvas = self._facilitation.canvas_of(session, step_index)
+        if canvas is None or canvas.columns is None:
+            return []
+        columns = await self._columns(session, step_index, canvas)
+        locale = user_locale(self._catalog, interaction)
+        return column_choices(self._catalog, locale, columns, current, canvas.columns.open)
+
     @move.autocomplete("note")
     async def _note_choices(
         self, interaction: discord.Interaction, current: str
@@ -308,10 +461,12 @@ class BoardCog(
         wanted = current.casefold()
         # Discord refuses the whole list if one name is empty (a note of attachments only).
         untitled = self._t(interaction, "common.untitled_note")
+        # Notes written alone stay unseen until the reveal, by anyone.
+        hidden = session.step_index if session.writing_privately else None
         return [
             app_commands.Choice(
                 name=(one_line(note.text) or f"{untitled} #{note.id}")[:100], value=str(note.id)
             )
             for note in await self._facilitation.notes_of(session.id)
-            if wanted in note.text.casefold()
+            if wanted in note.text.casefold() and note.step_index != hidden
         ][:AUTOCOMPLETE_LIMIT]

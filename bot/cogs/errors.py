@@ -16,12 +16,14 @@ from bot.domain.session import SessionRuleError
 from bot.facilitation import (
     NoSessionError,
     TooFastError,
+    UnknownLaneError,
     UnknownTemplateError,
     VoteRefusedError,
 )
 from bot.i18n import Catalog
 from bot.permission_check import PermissionReport, render_report
 from bot.ports import ChannelBusyError, DiscordUnavailableError, PostRefusedError
+from bot.render.text import quote
 from bot.storage.errors import StorageFullError, StorageReadOnlyError
 from bot.ui.replies import reply, user_locale
 
@@ -34,6 +36,40 @@ class WrongPlaceError(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+class LaneRefusedError(Exception):
+    """A lane the step's canvas does not have, with the canvas's lanes named in the
+    user's language (``names`` empty: the step has no canvas)."""
+
+    def __init__(self, lane: str, names: list[str]) -> None:
+        super().__init__(lane)
+        self.lane = lane
+        self.names = names
+
+
+class TemplateBrokenError(Exception):
+    """A template whose file failed to load: the facilitator gets the load error."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(key)
+        self.key = key
+        self.problem = problem
+
+
+class UnknownColumnError(Exception):
+    """A column the step's canvas does not have (its columns are fixed)."""
+
+    def __init__(self, column: str, known: list[str]) -> None:
+        super().__init__(column)
+        self.column = column
+        self.known = known
+
+
+def _lane_refusal(sentences: Catalog, locale: str, lane: str, names: list[str]) -> str:
+    if not names:
+        return sentences.t(locale, "errors.no_canvas")
+    return sentences.t(locale, "errors.unknown_lane", lane=quote(lane[:50]), lanes=", ".join(names))
 
 
 def refusal_text(sentences: Catalog, locale: str, error: BaseException) -> str | None:
@@ -58,6 +94,17 @@ def refusal_text(sentences: Catalog, locale: str, error: BaseException) -> str |
             return sentence + "\n" + sentences.t(locale, "errors.deadline.accepted")
         case DurationListError(expected=expected, given=given):
             return sentences.t(locale, "errors.duration_count", expected=expected, given=given)
+        case LaneRefusedError(lane=lane, names=names):
+            return _lane_refusal(sentences, locale, lane, names)
+        case UnknownLaneError(lane=lane, known=known):
+            return _lane_refusal(sentences, locale, lane, known)
+        case UnknownColumnError(column=column, known=known):
+            return sentences.t(
+                locale, "errors.unknown_column", column=quote(column[:50]), columns=", ".join(known)
+            )
+        case TemplateBrokenError(key=key, problem=problem):
+            shown = problem.replace("`", "'")[:1500]
+            return sentences.t(locale, "errors.template_broken", template=key, problem=shown)
         case UnknownTemplateError(known=known):
             return sentences.t(locale, "errors.unknown_template", known=", ".join(known))
         case WrongPlaceError(key=key):

@@ -45,6 +45,10 @@ _FACILITATORS = {
     "move": ("board", "move"),
     "merge": ("board", "merge"),
     "export": ("board", "export"),
+    "reveal": ("session", "reveal"),
+    "repeat": ("session", "repeat"),
+    "lane": ("board", "lane"),
+    "templates": ("template", "list"),
 }
 _ADMINS = {
     "show": ("settings", "show"),

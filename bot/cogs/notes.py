@@ -16,17 +16,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.errors import refusal_text
+from bot.cogs.errors import LaneRefusedError, refusal_text
+from bot.cogs.lanes import column_choices, lane_choices
 from bot.domain.board import NOTE_MAX_CHARS, MessageKind, Note, NoteSource, is_blank
+from bot.domain.canvas import Canvas
 from bot.domain.session import Anonymity, Session, TypedInPrivate
-from bot.facilitation import Facilitation, MessageOutcome, NoSessionError
+from bot.facilitation import Facilitation, MessageOutcome, NoSessionError, UnknownLaneError
 from bot.i18n import Catalog
 from bot.render.private_text import running_list
-from bot.render.text import MESSAGE_LIMIT, quote
+from bot.render.text import MESSAGE_LIMIT, lane_prefix, quote
 from bot.storage.errors import StorageUnavailableError
 from bot.ui.acks import Acknowledger, AckPace
 from bot.ui.replies import NO_PINGS, reply, user_locale
 from bot.ui.translator import command_text as ct
+from bot.ui.views import LaneChoice, LanePicker
 
 log = logging.getLogger(__name__)
 
@@ -78,21 +81,104 @@ class NotesCog(commands.Cog):
     # -- /note and the modal --------------------------------------------------------------
 
     @app_commands.command(name=ct("note.name"), description=ct("note.description"))
-    @app_commands.rename(note_text=ct("note.text.name"))
-    @app_commands.describe(note_text=ct("note.text.description"))
+    @app_commands.rename(
+        note_text=ct("note.text.name"),
+        lane=ct("note.lane.name"),
+        column=ct("note.column.name"),
+    )
+    @app_commands.describe(
+        note_text=ct("note.text.description"),
+        lane=ct("note.lane.description"),
+        column=ct("note.column.description"),
+    )
     @app_commands.guild_only()
     async def note(
         self,
         interaction: discord.Interaction,
         note_text: app_commands.Range[str, 1, NOTE_MAX_CHARS],
+        lane: app_commands.Range[str, 1, 100] | None = None,
+        column: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        """Add a note without posting a message."""
-        await self._add(interaction, note_text, NoteSource.COMMAND)
+        """Add a note without posting a message; on a canvas step in a lane (and column)."""
+        await self._add(interaction, note_text, NoteSource.COMMAND, lane, column)
 
-    async def submit_from_modal(self, interaction: discord.Interaction, value: str) -> None:
-        """The Add note modal was sent."""
+    @note.autocomplete("lane")
+    async def _lane_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The current step's lanes, named in the typer's language."""
+        found = await self._canvas_here(interaction)
+        if found is None:
+            return []
+        _, canvas = found
+        return lane_choices(canvas, user_locale(self._catalog, interaction), current)
+
+    @note.autocomplete("column")
+    async def _column_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The current step's columns (phases, personas); on an open canvas also the
+        typed name as a new one."""
+        found = await self._canvas_here(interaction)
+        if found is None:
+            return []
+        session, canvas = found
+        if canvas.columns is None:
+            return []
+        notes = await self._facilitation.notes_of(session.id)
+        columns = self._facilitation.columns_of(
+            session, [n for n in notes if n.step_index == session.step_index]
+        )
+        locale = user_locale(self._catalog, interaction)
+        return column_choices(self._catalog, locale, columns, current, canvas.columns.open)
+
+    async def _canvas_here(self, interaction: discord.Interaction) -> tuple[Session, Canvas] | None:
+        """The session of this thread and its current step's canvas, if any."""
         try:
-            await self._add(interaction, value, NoteSource.BUTTON)
+            session = await self._facilitation.find_session(interaction.channel_id or 0)
+        except (LookupError, StorageUnavailableError):
+            return None
+        canvas = self._facilitation.canvas_of(session)
+        return None if canvas is None else (session, canvas)
+
+    async def lane_picker(self, interaction: discord.Interaction) -> LanePicker | None:
+        """What the Add note modal offers on a canvas step (None: a plain text box)."""
+        found = await self._canvas_here(interaction)
+        if found is None:
+            return None
+        session, canvas = found
+        locale = user_locale(self._catalog, interaction)
+        columns: tuple[str, ...] = ()
+        if canvas.columns is not None:
+            notes = await self._facilitation.notes_of(session.id)
+            columns = self._facilitation.columns_of(
+                session, [n for n in notes if n.step_index == session.step_index]
+            )
+        return LanePicker(
+            lanes=tuple(
+                LaneChoice(
+                    lane.key,
+                    lane.name(locale),
+                    lane.prompts.get(locale) or next(iter(lane.prompts.values()), ""),
+                )
+                for lane in canvas.lanes
+            ),
+            columns=columns,
+            open_columns=canvas.columns is not None and canvas.columns.open,
+            column_label=_capital(canvas.columns.label(locale)) if canvas.columns else "",
+            has_columns=canvas.columns is not None,
+        )
+
+    async def submit_from_modal(
+        self,
+        interaction: discord.Interaction,
+        value: str,
+        lane: str | None = None,
+        column: str | None = None,
+    ) -> None:
+        """The Add note modal was sent (with the lane and column picked, if any)."""
+        try:
+            await self._add(interaction, value, NoteSource.BUTTON, lane, column)
         except Exception as error:
             locale = user_locale(self._catalog, interaction)
             message = refusal_text(self._catalog, locale, error)
@@ -101,18 +187,32 @@ class NotesCog(commands.Cog):
                 message = self._catalog.t(locale, "errors.unexpected")
             await reply(interaction, message)
 
-    async def _add(self, interaction: discord.Interaction, value: str, source: NoteSource) -> None:
+    async def _add(
+        self,
+        interaction: discord.Interaction,
+        value: str,
+        source: NoteSource,
+        lane: str | None = None,
+        column: str | None = None,
+    ) -> None:
         locale = user_locale(self._catalog, interaction)
         if is_blank(value):  # spaces, or zero-width characters only
             await reply(interaction, self._catalog.t(locale, "errors.note_empty"))
             return
-        note = await self._facilitation.add_note(
-            channel_id=interaction.channel_id or 0,
-            author_id=interaction.user.id,
-            author_name=interaction.user.display_name,
-            text=value,
-            source=source,
-        )
+        lane = None if lane is None or is_blank(lane) else lane.strip()
+        column = None if column is None or is_blank(column) else column.strip()
+        try:
+            note = await self._facilitation.add_note(
+                channel_id=interaction.channel_id or 0,
+                author_id=interaction.user.id,
+                author_name=interaction.user.display_name,
+                text=value,
+                source=source,
+                lane=lane,
+                column=column,
+            )
+        except UnknownLaneError as error:
+            raise await self._lane_refusal(interaction, error) from error
         # Committed above; only now is it acknowledged.
         session = await self._writing_privately_for(note, interaction.channel_id or 0)
         if session is not None:
@@ -125,9 +225,42 @@ class NotesCog(commands.Cog):
                 ),
             )
             return
-        await reply(
-            interaction, self._catalog.t(locale, "replies.note_added", text=quote(note.text[:100]))
+        await reply(interaction, await self._added_text(locale, note))
+
+    async def _added_text(self, locale: str, note: Note) -> str:
+        """The note is on the board; on a canvas step, in which lane (or unsorted)."""
+        shown = quote(note.text[:100])
+        session = await self._facilitation.store_session(note.session_id)
+        canvas = (
+            None
+            if session is None or note.step_index >= len(session.steps)
+            else self._facilitation.canvas_of(session, note.step_index)
         )
+        if canvas is None:
+            return self._catalog.t(locale, "replies.note_added", text=shown)
+        lane = canvas.lane(note.lane)
+        if lane is None:
+            return self._catalog.t(
+                locale,
+                "replies.note_added_unsorted",
+                text=shown,
+                prefix=lane_prefix(canvas.lanes[0], locale),
+            )
+        where = lane.name(locale)
+        if note.column:
+            where = self._catalog.t(
+                locale, "replies.lane_and_column", lane=where, column=quote(note.column)
+            )
+        return self._catalog.t(locale, "replies.note_added_lane", text=shown, lane=where)
+
+    async def _lane_refusal(
+        self, interaction: discord.Interaction, error: UnknownLaneError
+    ) -> LaneRefusedError:
+        """The refusal naming the lanes there are, in the user's language."""
+        found = await self._canvas_here(interaction)
+        locale = user_locale(self._catalog, interaction)
+        names = [] if found is None else [lane.name(locale) for lane in found[1].lanes]
+        return LaneRefusedError(error.lane, names)
 
     async def _writing_privately_for(self, note: Note, channel_id: int) -> Session | None:
         """The note's session when its step is still being written privately."""
@@ -471,6 +604,11 @@ class NotesCog(commands.Cog):
                 break
             seen += 1
         return seen
+
+
+def _capital(label: str) -> str:
+    """``persona`` → ``Persona`` (a label in the modal)."""
+    return label[:1].upper() + label[1:]
 
 
 def _chunks(text: str) -> list[str]:

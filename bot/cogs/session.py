@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 import discord
@@ -12,22 +12,31 @@ from discord.ext import commands
 from bot.between_days import BetweenDays
 from bot.cogs.access import NotFacilitatorError, facilitator_role, require_facilitator
 from bot.cogs.errors import WrongPlaceError
+from bot.cogs.templates import pick_template, template_choices
 from bot.domain.deadlines import parse_step_times
 from bot.domain.durations import parse_duration, parse_reminders
-from bot.domain.session import ASYNC_FROM, Anonymity, Session, TypedInPrivate
+from bot.domain.session import (
+    ASYNC_FROM,
+    MAX_STEPS,
+    Anonymity,
+    Refusal,
+    Session,
+    SessionRuleError,
+    TypedInPrivate,
+)
 from bot.facilitation import Facilitation, PrivateChoice
 from bot.i18n import Catalog
 from bot.permission_check import report_for
 from bot.render import private_text, text
+from bot.render.text import split_message
 from bot.server_config import EffectiveSettings, ServerConfig, effective
 from bot.settings import Settings
-from bot.template_files import load_templates
+from bot.ui.coaching import hint_card, not_yet_written, step_figures
 from bot.ui.replies import reply, user_locale
 from bot.ui.translator import command_text as ct
 
-_TEMPLATE_CHOICES = [
-    app_commands.Choice(name=ct(f"templates.{key}"), value=key) for key in load_templates()
-]
+AUTOCOMPLETE_LIMIT = 25
+
 _STATE_CHOICES = [
     app_commands.Choice(name=ct("choices.nudges.on"), value="on"),
     app_commands.Choice(name=ct("choices.nudges.off"), value="off"),
@@ -73,12 +82,16 @@ class SessionCog(
         settings: Settings,
         between_days: BetweenDays | None = None,
         server_config: ServerConfig | None = None,
+        broken: Mapping[str, str] | None = None,
     ) -> None:
+        """``broken``: template key → why its file could not be loaded (a facilitator
+        who asks for it hears that)."""
         self._facilitation = facilitation
         self._catalog = sentences
         self._settings = settings
         self._between_days = between_days
         self._config = server_config
+        self._broken: Mapping[str, str] = broken or {}
         super().__init__()
 
     async def _require_facilitator(self, interaction: discord.Interaction) -> None:
@@ -137,7 +150,6 @@ class SessionCog(
         done_ends=ct("session.start.done_ends.description"),
     )
     @app_commands.choices(
-        template=_TEMPLATE_CHOICES,
         language=_LANGUAGE_CHOICES,
         private=_PRIVATE_CHOICES,
         anonymous=_ANONYMITY_CHOICES,
@@ -163,7 +175,14 @@ class SessionCog(
         if not isinstance(channel, discord.TextChannel) or interaction.guild_id is None:
             raise WrongPlaceError("start_in_text_channel")
         server = await self._server(interaction.guild_id)
-        chosen = self._facilitation.template(template or server.template)
+        chosen = self._facilitation.template(
+            pick_template(
+                self._catalog,
+                self._facilitation.templates,
+                self._broken,
+                template or server.template,
+            )
+        )
         # The server's own step times apply to its own default template only.
         typed = durations or (server.durations if chosen.key == server.template else None)
         # Durations or local deadlines ("vrijdag 17:00"), in the server's timezone.
@@ -220,6 +239,65 @@ class SessionCog(
         await reply(
             interaction, self._t(interaction, "replies.started", thread=f"<#{session.thread_id}>")
         )
+
+    @start.autocomplete("template")
+    async def _template_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The templates, named in the typer's language; the value is the key."""
+        locale = user_locale(self._catalog, interaction)
+        return template_choices(
+            self._catalog, locale, self._facilitation.templates, self._broken, current
+        )
+
+    @app_commands.command(
+        name=ct("session.repeat.name"), description=ct("session.repeat.description")
+    )
+    @app_commands.rename(step=ct("session.repeat.step.name"))
+    @app_commands.describe(step=ct("session.repeat.step.description"))
+    async def repeat(
+        self, interaction: discord.Interaction, step: app_commands.Range[int, 1, MAX_STEPS]
+    ) -> None:
+        """Run a step (its canvas too) once more, right after the current one."""
+        await self._require_facilitator(interaction)
+        session = await self._facilitation.find_session(interaction.channel_id or 0)
+        if not 1 <= step <= len(session.steps):
+            raise SessionRuleError(Refusal.NO_SUCH_STEP)
+        locale = user_locale(self._catalog, interaction)
+        name = self._step_label(locale, session, step - 1)
+        await self._steer(
+            interaction,
+            lambda s: self._facilitation.repeat(s.id, step - 1),
+            "replies.repeated",
+            step=name,
+        )
+
+    def _step_label(self, locale: str, session: Session, index: int) -> str:
+        """``3. Empathiekaart (Inleven)``: a step's number, name and canvas."""
+        canvas = self._facilitation.canvas_of(session, index)
+        name = text.canvas_step_name(self._catalog, locale, session.steps[index].kind, canvas)
+        return self._catalog.t(locale, "replies.step_label", number=index + 1, name=name)
+
+    @repeat.autocomplete("step")
+    async def _step_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """The session's steps: number, name and canvas; the current one marked."""
+        try:
+            session = await self._facilitation.find_session(interaction.channel_id or 0)
+        except LookupError:
+            return []
+        locale = user_locale(self._catalog, interaction)
+        wanted = current.strip().casefold()
+        choices = []
+        for index in range(len(session.steps)):
+            label = self._step_label(locale, session, index)
+            if index == session.step_index:
+                label = self._catalog.t(locale, "replies.step_label_current", step=label)
+            if wanted and wanted not in label.casefold():
+                continue
+            choices.append(app_commands.Choice(name=label[:100], value=index + 1))
+        return choices[:AUTOCOMPLETE_LIMIT]
 
     @app_commands.command(name=ct("session.next.name"), description=ct("session.next.description"))
     async def next(self, interaction: discord.Interaction) -> None:
@@ -311,7 +389,8 @@ class SessionCog(
         name=ct("session.status.name"), description=ct("session.status.description")
     )
     async def status(self, interaction: discord.Interaction) -> None:
-        """Where the session stands; anyone may ask."""
+        """Where the session stands; anyone may ask. The facilitator also sees the step's
+        hint card again with its live figures (notes per lane, who has not written yet)."""
         view = await self._facilitation.status(interaction.channel_id or 0)
         locale = user_locale(self._catalog, interaction)
         answer = text.status(
@@ -322,14 +401,31 @@ class SessionCog(
             view.note_count,
             view.author_count,
         )
+        facilitator = await self._is_facilitator(interaction)
         if view.progress is not None:
             answer += "\n\n" + private_text.private_counter(self._catalog, locale, view.progress)
             # Who wrote how much and who is done: for the facilitator, never the texts.
-            if await self._is_facilitator(interaction):
+            if facilitator:
                 answer += "\n" + private_text.writers(
                     self._catalog, locale, view.writers, view.done
                 )
-        await reply(interaction, answer)
+        if not facilitator or not view.session.active:
+            await reply(interaction, answer)
+            return
+        session = view.session
+        canvas = self._facilitation.canvas_of(session)
+        notes = await self._facilitation.notes_of(session.id)
+        step_notes = [n for n in notes if n.step_index == session.step_index]
+        earlier = [n for n in notes if n.step_index < session.step_index]
+        coaching = (
+            hint_card(self._catalog, locale, session, canvas)
+            + "\n\n"
+            + step_figures(
+                self._catalog, locale, canvas, step_notes, not_yet_written(step_notes, earlier)
+            )
+        )
+        for part in split_message([answer, "", *coaching.split("\n")]):
+            await reply(interaction, part)
 
     async def _is_facilitator(self, interaction: discord.Interaction) -> bool:
         try:

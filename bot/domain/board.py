@@ -78,6 +78,9 @@ class NoteDraft:
     attachments: tuple[str, ...] = ()
     message_id: int | None = None
     kind: NoteKind = NoteKind.NOTE
+    # On a canvas step: the lane (None: unsorted) and the column (a phase, a persona).
+    lane: str | None = None
+    column: str | None = None
 
 
 @dataclass(frozen=True)

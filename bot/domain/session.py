@@ -41,6 +41,9 @@ MIN_DEADLINE_LEFT = timedelta(minutes=1)
 
 DEFAULT_ZONE = "Europe/Amsterdam"
 
+# Repeating steps makes a session longer; past this many steps, start a new session.
+MAX_STEPS = 20
+
 
 class SessionStatus(StrEnum):
     """Where a session is in its life."""
@@ -90,6 +93,8 @@ class Refusal(StrEnum):
     STALE = "stale"
     VOTING = "voting"
     NOT_PRIVATE = "not_private"
+    NO_SUCH_STEP = "no_such_step"
+    TOO_MANY_STEPS = "too_many_steps"
 
 
 class SessionRuleError(Exception):
@@ -402,6 +407,32 @@ class Session:
         if not self.writing_privately:
             raise SessionRuleError(Refusal.NOT_PRIVATE)
         return self.move_on(now, self.step_index, vote_options)
+
+    def repeat(self, now: datetime, step_index: int) -> tuple[Session, list[SessionEvent]]:
+        """Run step ``step_index`` (its canvas too) once more, right after the current one:
+        another diverge/converge cycle. The copy starts now with its planned time; the
+        steps after it move one place on."""
+        self._require_active()
+        if not 0 <= step_index < len(self.steps):
+            raise SessionRuleError(Refusal.NO_SUCH_STEP)
+        if len(self.steps) >= MAX_STEPS:
+            raise SessionRuleError(Refusal.TOO_MANY_STEPS)
+        again = replace(self.steps[step_index], deadline=None)
+        following = self.step_index + 1
+        steps = (*self.steps[:following], again, *self.steps[following:])
+        longer = replace(self, steps=steps)
+        ended = [StepEnded(self.step_index)]
+        due_at = longer._due(following, now)
+        moved = replace(
+            longer,
+            step_index=following,
+            status=SessionStatus.RUNNING,
+            step_started_at=now,
+            due_at=due_at,
+            remaining=None,
+            phase=Phase.WRITING,
+        )
+        return moved, [*ended, StepStarted(following, due_at)]
 
     def go_back(self, now: datetime) -> tuple[Session, list[SessionEvent]]:
         """Return to the previous step with its full planned time."""

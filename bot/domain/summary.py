@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.domain.board import Note
+from bot.domain.canvas import LaneGroup
 from bot.domain.themes import Theme
 from bot.domain.voting import Ranked
 
@@ -68,6 +69,10 @@ class StepSummary:
     # (not by author). ``names_shown`` False: every note here has lost its writer's name.
     revealed: bool = False
     names_shown: bool = True
+    # A canvas step: its canvas's key, its columns, and the notes lane by lane.
+    canvas: str | None = None
+    columns: tuple[str, ...] = ()
+    lanes: tuple[LaneGroup, ...] = ()
 
 
 @dataclass(frozen=True)

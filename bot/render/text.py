@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import quote as percent_encode
 
 from bot.domain.board import Note
+from bot.domain.canvas import Canvas, Lane, LaneGroup, fold, step_columns
 from bot.domain.recap import DailyRecap
 from bot.domain.session import Session, SessionStatus
 from bot.domain.summary import (
@@ -236,15 +237,24 @@ def thread_name(catalog: Catalog, locale: str, topic: str) -> str:
     return name if len(name) <= 100 else name[:99].rstrip() + "…"
 
 
-def welcome(catalog: Catalog, session: Session, retention_days: int) -> list[str]:
-    """What the session is, its steps, how to take part, and what is stored for how long."""
+def welcome(
+    catalog: Catalog,
+    session: Session,
+    retention_days: int,
+    canvases: Mapping[str, Canvas] | None = None,
+) -> list[str]:
+    """What the session is, its steps (a canvas step by its canvas's name), how to take
+    part, and what is stored for how long."""
     loc = session.locale
+    known = canvases or {}
     steps = [
         catalog.t(
             loc,
             "session.welcome.step_line",
             number=index + 1,
-            name=step_name(catalog, loc, step.kind),
+            name=canvas_step_name(
+                catalog, loc, step.kind, known.get(step.canvas) if step.canvas else None
+            ),
             duration=(
                 catalog.t(loc, "session.welcome.until", deadline=timestamp(step.deadline, "f"))
                 if step.deadline is not None
@@ -276,8 +286,11 @@ def welcome(catalog: Catalog, session: Session, retention_days: int) -> list[str
     return split_message(lines)
 
 
-def step_prompt(catalog: Catalog, session: Session, again: bool) -> list[str]:
-    """The step's heading, its prompt and its deadline."""
+def step_prompt(
+    catalog: Catalog, session: Session, again: bool, canvas: Canvas | None = None
+) -> list[str]:
+    """The step's heading, its prompt and its deadline; on a canvas step the canvas's
+    name, intro and lanes (what to write where, and how) instead of the step's prompt."""
     loc = session.locale
     kind = session.current_step.kind
     heading_key = "session.step.again" if again else "session.step.heading"
@@ -287,10 +300,13 @@ def step_prompt(catalog: Catalog, session: Session, again: bool) -> list[str]:
             heading_key,
             number=session.step_index + 1,
             total=len(session.steps),
-            name=step_name(catalog, loc, kind),
+            name=canvas_step_name(catalog, loc, kind, canvas),
         ),
-        catalog.t(loc, f"steps.{kind}.prompt", topic=quote(session.topic)),
     ]
+    if canvas is None:
+        lines.append(catalog.t(loc, f"steps.{kind}.prompt", topic=quote(session.topic)))
+    else:
+        lines += canvas_prompt(catalog, session, canvas)
     if session.chosen_question and session.step_index > 0:
         lines.append(
             catalog.t(loc, "session.step.question", question=quote(session.chosen_question))
@@ -302,6 +318,157 @@ def step_prompt(catalog: Catalog, session: Session, again: bool) -> list[str]:
         if session.step_is_async:
             lines.append(catalog.t(loc, "session.step.async"))
     return split_message(lines)
+
+
+# -- canvases ----------------------------------------------------------------------------------
+
+
+def localised(texts: Mapping[str, str], locale: str) -> str:
+    """A canvas text in ``locale``, else the first one given."""
+    return texts.get(locale) or next(iter(texts.values()), "")
+
+
+def canvas_step_name(catalog: Catalog, locale: str, kind: str, canvas: Canvas | None) -> str:
+    """The step's name; on a canvas step the canvas's name with the step's after it."""
+    name = step_name(catalog, locale, kind)
+    if canvas is None:
+        return name
+    if fold(canvas.name(locale)) == fold(name):  # the Prototypen canvas in Prototypen
+        return canvas.name(locale)
+    return catalog.t(locale, "canvas.step.name", canvas=canvas.name(locale), step=name)
+
+
+def lane_prefix(lane: Lane, locale: str) -> str:
+    """The word to type before a note for this lane, in ``locale``'s language.
+
+    Prefixes carry no language, so the lane's name in ``locale`` decides: the name itself
+    when it is a short prefix (``zegt``), else the shortest prefix (of three letters or
+    more) the name starts with or holds as words (``pijn`` for *Pijnpunten*, ``werkt``
+    for *➕ Wat werkt*). Failing that, the first prefix that names the lane in no other
+    language, else the name itself (names always route), else the key."""
+    name = re.sub(r"^\W+", "", fold(lane.name(locale)))
+    words = set(re.findall(r"\w+", name))
+    typed = [prefix for prefix in lane.prefixes if prefix[:1].isalnum()]
+    if name in typed and len(name) <= _SHORT_PREFIX:
+        return name
+    fitting = [
+        prefix
+        for prefix in typed
+        if name.startswith(prefix) or set(re.findall(r"\w+", prefix)) <= words
+    ]
+    if fitting:
+        short = [prefix for prefix in fitting if len(prefix) >= 3]
+        return min(short, key=len) if short else max(fitting, key=len)
+    others = [fold(text) for where, text in lane.names.items() if where != locale]
+    for prefix in (*typed, *lane.prefixes):
+        if not any(other.startswith(prefix) for other in others):
+            return prefix
+    return lane.key if any(mark in name for mark in ":/`") or not name else name
+
+
+# A lane's name is shown as its prefix up to this length (longer: a shorter prefix).
+_SHORT_PREFIX = 12
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def canvas_prompt(catalog: Catalog, session: Session, canvas: Canvas) -> list[str]:
+    """A canvas step's prompt: the topic, the canvas's intro, every lane with what to write
+    there, an example and its prefix, then the columns and how to name one."""
+    loc = session.locale
+    lines = [
+        catalog.t(loc, "canvas.step.topic", topic=quote(session.topic)),
+        localised(canvas.intros, loc),
+    ]
+    for lane in canvas.lanes:
+        # One block per lane, so a split between messages never cuts a lane in two.
+        block = [
+            catalog.t(loc, "canvas.step.lane", name=lane.name(loc), prefix=lane_prefix(lane, loc)),
+            localised(lane.prompts, loc),
+            catalog.t(loc, "canvas.step.example", example=localised(lane.examples, loc)),
+        ]
+        lines += ["", "\n".join(block)]
+    lines.append("")
+    if canvas.columns is not None:
+        columns = step_columns(canvas, session.current_step.columns, loc)
+        label = canvas.columns.label(loc)
+        first = lane_prefix(canvas.lanes[0], loc)
+        if columns:
+            lines.append(
+                catalog.t(
+                    loc,
+                    "canvas.step.columns",
+                    label=_capitalised(label),
+                    columns=" · ".join(columns),
+                )
+            )
+        if canvas.columns.open:
+            example = columns[0] if columns else catalog.t(loc, "canvas.step.open_placeholder")
+            how = catalog.t(
+                loc, "canvas.step.open_how", label=label, prefix=first, column=fold(example)
+            )
+            lines.append(how)
+        elif columns:
+            how = catalog.t(
+                loc, "canvas.step.column_how", label=label, prefix=first, column=fold(columns[0])
+            )
+            lines.append(how)
+    lines.append(catalog.t(loc, "canvas.step.unsorted"))
+    return lines
+
+
+def canvas_summary(
+    catalog: Catalog,
+    locale: str,
+    summary: StepSummary,
+    canvas: Canvas,
+    listing: Callable[[Sequence[Note], int], list[str]],
+) -> list[str]:
+    """A canvas step's notes lane by lane in the canvas's order (column by column within a
+    lane), the unsorted ones last; an empty lane or column is one short line."""
+    by_lane: dict[str | None, list[LaneGroup]] = {}
+    for group in summary.lanes:
+        by_lane.setdefault(group.lane, []).append(group)
+    order = [key for key in by_lane if key is not None] + ([None] if None in by_lane else [])
+    filled = sum(1 for group in summary.lanes if group.notes)
+    share = max(MAX_LISTED_NOTES // max(filled, 1), 3)
+    label = canvas.columns.label(locale) if canvas.columns is not None else ""
+    lines: list[str] = []
+    for key in order:
+        groups = by_lane[key]
+        total = sum(len(group.notes) for group in groups)
+        notes = count(catalog, locale, "note", total)
+        lines.append("")
+        if key is None:
+            lines.append(catalog.t(locale, "canvas.summary.unsorted", notes=notes))
+            lines += listing([n for group in groups for n in group.notes], share)
+            continue
+        lane = canvas.lane(key)
+        name = lane.name(locale) if lane is not None else key
+        if not total:
+            lines.append(catalog.t(locale, "canvas.summary.lane_empty", name=name))
+            continue
+        lines.append(catalog.t(locale, "canvas.summary.lane", name=name, notes=notes))
+        if all(group.column is None for group in groups):
+            lines += listing([n for group in groups for n in group.notes], share)
+            continue
+        empty: list[str] = []
+        for group in groups:
+            column = (
+                quote(group.column)
+                if group.column is not None
+                else catalog.t(locale, "canvas.summary.no_column", label=label)
+            )
+            if not group.notes:
+                empty.append(column)
+                continue
+            lines.append(catalog.t(locale, "canvas.summary.column", name=column))
+            lines += listing(group.notes, share)
+        if empty:  # the columns without notes, together on one line
+            lines.append(catalog.t(locale, "canvas.summary.column_empty", name=" · ".join(empty)))
+    return lines
 
 
 def reminder(catalog: Catalog, session: Session) -> str:
@@ -371,16 +538,28 @@ def _listed(notes: Sequence[Note], share: int) -> tuple[Sequence[Note], int]:
     return notes[:share], max(len(notes) - share, 0)
 
 
-def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[str]:
-    """Counts, top votes, then the notes by theme (or by participant), split to fit.
+def step_summary(
+    catalog: Catalog, locale: str, summary: StepSummary, canvas: Canvas | None = None
+) -> list[str]:
+    """Counts, top votes, then the notes by theme (or by participant), split to fit; a
+    canvas step's notes lane by lane (``canvas``: the step's canvas).
 
     A private step's reveal, or a step whose writers stay unnamed, lists its notes as one
     flat list in the order given (the reveal order, never by author): a heading says so,
     and a writer's name follows a note only when the session shows names. So does a
-    private step's summary after its vote (the use case's one group without a name).
+    private step's summary after its vote (the use case's one group without a name). On
+    a canvas the notes stand in their lanes, never by author, in the order given: a
+    writer's name follows each note, and only when the session shows names.
     """
-    flat = summary.revealed or not summary.names_shown or _one_unnamed_group(summary)
-    name = step_name(catalog, locale, summary.step_kind)
+    if summary.canvas is None or not summary.lanes:
+        canvas = None
+    flat = (
+        summary.revealed
+        or not summary.names_shown
+        or _one_unnamed_group(summary)
+        or canvas is not None
+    )
+    name = canvas_step_name(catalog, locale, summary.step_kind, canvas)
     lines = [
         catalog.t(
             locale,
@@ -417,6 +596,9 @@ def step_summary(catalog: Catalog, locale: str, summary: StepSummary) -> list[st
             )
         return out
 
+    if canvas is not None:
+        lines += canvas_summary(catalog, locale, summary, canvas, listing)
+        return split_message(lines)
     if summary.themes:
         themes = summary.themes
         if flat:  # in the reveal order too, never in the order of writing

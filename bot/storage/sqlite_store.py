@@ -32,11 +32,11 @@ _SESSION_COLUMNS = (
 )
 _NOTE_COLUMNS = (
     "id, session_id, step_index, author_id, author_name, text, attachments, source,"
-    " message_id, created_at, edited_at, kind"
+    " message_id, created_at, edited_at, kind, lane, lane_column"
 )
 
 
-# Notes per INSERT statement at most: 10 values each, well under SQLite's 32,766
+# Notes per INSERT statement at most: 12 values each, well under SQLite's 32,766
 # variables. Chunks are powers of two, so the statement cache holds at most nine
 # shapes; a shape per batch size would keep up to 128 large prepared statements
 # (megabytes, seen in bench/memory.py).
@@ -116,6 +116,8 @@ def _note_from_row(row: sqlite3.Row) -> Note:
         created_at=required_time(row["created_at"]),
         edited_at=parse_time(row["edited_at"]),
         kind=NoteKind(row["kind"]),
+        lane=row["lane"],
+        column=row["lane_column"],
     )
 
 
@@ -131,6 +133,8 @@ def _note_values(draft: NoteDraft) -> tuple[object, ...]:
         draft.message_id,
         to_time(draft.created_at),
         draft.kind.value,
+        draft.lane,
+        draft.column,
     )
 
 
@@ -178,6 +182,10 @@ def _step_to_json(step: StepPlan) -> dict[str, Any]:
         data["deadline"] = to_time(step.deadline)
     if step.private:
         data["private"] = True
+    if step.canvas is not None:
+        data["canvas"] = step.canvas
+    if step.columns:
+        data["columns"] = list(step.columns)
     return data
 
 
@@ -191,6 +199,8 @@ def _step_from_json(data: dict[str, Any]) -> StepPlan:
         vote_duration=timedelta(seconds=data.get("vote_seconds", 240)),
         deadline=parse_time(data.get("deadline")),
         private=bool(data.get("private", False)),
+        canvas=data.get("canvas"),
+        columns=tuple(data.get("columns", ())),
     )
 
 
@@ -243,6 +253,15 @@ class SqliteStore(
         created = await self.get_session(new_id)
         assert created is not None
         return created
+
+    async def set_lane(self, note_id: int, lane: str | None, column: str | None) -> bool:
+        """Put a note in a canvas lane (and column); False if there is no such note."""
+        async with self._single():
+            cursor = await self._db.execute(
+                "UPDATE notes SET lane = ?, lane_column = ? WHERE id = ?",
+                (lane, column, note_id),
+            )
+            return cursor.rowcount == 1
 
     async def get_session(self, session_id: int) -> Session | None:
         """The session with this id."""
@@ -392,9 +411,9 @@ class SqliteStore(
             for chunk in _chunks(drafts):
                 rows = await db.execute_fetchall(
                     "INSERT OR IGNORE INTO notes (session_id, step_index, author_id,"
-                    " author_name, text, attachments, source, message_id, created_at, kind)"
-                    " VALUES "
-                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                    " author_name, text, attachments, source, message_id, created_at, kind,"
+                    " lane, lane_column) VALUES "
+                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
                     + " RETURNING id, message_id",
                     [value for draft in chunk for value in _note_values(draft)],
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Literal
@@ -13,6 +13,7 @@ from typing import Any, Literal
 import aiohttp
 import discord
 
+from bot.domain.canvas import Canvas
 from bot.domain.private_writing import PrivateProgress
 from bot.domain.recap import DailyRecap
 from bot.domain.session import Session
@@ -22,7 +23,14 @@ from bot.i18n import Catalog
 from bot.permission_check import PermissionReport, check_channel, render_report
 from bot.ports import DiscordUnavailableError, PostRefusedError, ThreadRef
 from bot.render import private_text, text
-from bot.ui.pictures import board_groups, local_date, render_files
+from bot.ui.pictures import (
+    board_groups,
+    canvas_picture,
+    file_slug,
+    local_date,
+    render_canvas_files,
+    render_files,
+)
 from bot.ui.private_writing import DoneButton
 from bot.ui.replies import NO_PINGS
 from bot.ui.voting import TakeButton, VoteButton
@@ -50,12 +58,16 @@ class DiscordAnnouncer:
         retention_days: int,
         add_note_view: ViewFactory,
         timezone: str = "Europe/Amsterdam",
+        canvases: Mapping[str, Canvas] | None = None,
     ) -> None:
         self._client = client
         self._catalog = sentences
         self._retention_days = retention_days
         self._add_note_view = add_note_view
         self._timezone = timezone
+        # The canvases by key (bot.canvas_files.load_canvases): canvas steps' prompts,
+        # summaries and pictures.
+        self._canvases: Mapping[str, Canvas] = canvases or {}
         # Latest voter count per round, and the pending debounced edit of its post.
         self._voters: dict[int, int] = {}
         self._voter_edits: dict[int, asyncio.Task[None]] = {}
@@ -171,16 +183,17 @@ class DiscordAnnouncer:
         """What the session is, how to take part, what is stored and how long."""
         await self._post(
             session.thread_id,
-            text.welcome(self._catalog, session, retention_days),
+            text.welcome(self._catalog, session, retention_days, self._canvases),
             button_locale=None,
         )
 
     async def step_started(self, session: Session, again: bool) -> None:
         """The step's prompt and deadline, with the Add note button; pinned when the step
         lasts days, so late joiners find what to do."""
+        canvas = self._canvas(session.current_step.canvas)
         sent = await self._post(
             session.thread_id,
-            text.step_prompt(self._catalog, session, again),
+            text.step_prompt(self._catalog, session, again, canvas),
             button_locale=session.locale,
         )
         if sent is not None and session.step_is_async:
@@ -202,20 +215,33 @@ class DiscordAnnouncer:
         except discord.HTTPException as error:
             log.warning("could not pin the step prompt in %s: %s", prompt.channel.id, error)
 
+    def _canvas(self, key: str | None) -> Canvas | None:
+        """The canvas with this key, if the bot knows it."""
+        return None if key is None else self._canvases.get(key)
+
     async def step_summary(self, session: Session, summary: StepSummary) -> None:
         """Counts and notes of the step that ended, with a board picture when it has
-        themes or votes to show."""
+        themes or votes to show; a canvas step's notes lane by lane, with a picture of the
+        canvas when it has notes."""
         files = None
-        if summary.themes or any(item.votes for item in summary.ranking):
+        canvas = self._canvas(summary.canvas)
+        if canvas is not None and summary.lanes:
+            if summary.note_count:
+                files = await self._picture(session, summary)
+        elif summary.themes or any(item.votes for item in summary.ranking):
             files = await self._picture(session, summary)
         await self._post(
             session.thread_id,
-            text.step_summary(self._catalog, session.locale, summary),
+            text.step_summary(self._catalog, session.locale, summary, canvas),
             button_locale=None,
             files=files,
         )
 
     async def _picture(self, session: Session, summary: StepSummary) -> list[discord.File]:
+        """The board picture of a step; a canvas step's is the canvas."""
+        canvas = self._canvas(summary.canvas)
+        if canvas is not None and summary.lanes:
+            return await self._canvas_picture(session, summary, canvas)
         loc = session.locale
         placed = {note.id for theme in summary.themes for note in theme.notes}
         everything = [note for group in summary.groups for note in group.notes]
@@ -241,6 +267,28 @@ class DiscordAnnouncer:
         )
         name = self._catalog.t(loc, "common.board.file_step", number=summary.step_index + 1)
         return await render_files(picture, name)
+
+    async def _canvas_picture(
+        self, session: Session, summary: StepSummary, canvas: Canvas
+    ) -> list[discord.File]:
+        loc = session.locale
+        votes = {item.note.id: item.votes for item in summary.ranking}
+        picture = canvas_picture(
+            self._catalog,
+            loc,
+            canvas,
+            summary,
+            session.topic,
+            self._subtitle(session, canvas.name(loc)),
+            votes,
+        )
+        name = self._catalog.t(
+            loc,
+            "canvas.picture.file",
+            canvas=file_slug(canvas.name(loc)),
+            number=summary.step_index + 1,
+        )
+        return await render_canvas_files(picture, name)
 
     def _board_title(self, locale: str, step_kind: str | None, theme: str) -> str:
         step = text.step_name(self._catalog, locale, step_kind) if step_kind else ""
@@ -441,6 +489,12 @@ class DiscordAnnouncer:
         label = self._catalog.t(session.locale, "private.done.button")
         view.add_item(DoneButton(session.id, session.step_index, label))
         return view
+
+    async def coaching(self, session: Session, canvas: Canvas | None) -> None:
+        """The facilitator's hint card, by DM (bot/ui/coaching.py)."""
+        from bot.ui.coaching import send_hint_card
+
+        await send_hint_card(self._client, self._catalog, session, canvas)
 
     async def nudge(self, session: Session, user_id: int) -> bool:
         """A direct message; people who closed their DMs are left alone."""

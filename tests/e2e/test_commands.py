@@ -29,12 +29,14 @@ async def test_commands_are_synced_with_dutch_names_and_descriptions(harness: Ha
         "vote",
         "nudges",
         "reveal",
+        "repeat",
     }
+    assert subcommands["repeat"]["name_localizations"]["nl"] == "herhaal"
     assert subcommands["vote"]["name_localizations"]["nl"] == "stemmen"
     assert subcommands["reveal"]["name_localizations"]["nl"] == "onthullen"
     assert subcommands["nudges"]["name_localizations"]["nl"] == "duwtjes"
     board = {o["name"] for o in commands["board"]["options"]}
-    assert board == {"themes", "rename", "move", "merge", "export"}
+    assert board == {"themes", "rename", "move", "merge", "lane", "export"}
     assert commands["board"]["name_localizations"]["nl"] == "bord"
     assert subcommands["resume"]["name_localizations"]["nl"] == "verder"
     start_options = {o["name"]: o for o in subcommands["start"]["options"]}

@@ -82,6 +82,7 @@ from bot.sandbox.interactions import (
     InteractionHandle,
 )
 from bot.sandbox.permissions import VIEW_CHANNEL, Overwrite
+from bot.template_files import load_templates
 from bot.ui.announcer import VOTER_EDIT_DELAY
 from bot.ui.views import ADD_NOTE_ID
 from tests.e2e.conftest import Harness
@@ -1078,6 +1079,22 @@ def role_ids(server: Literal["A", "B"]) -> Callable[[World, Actor], set[str]]:
     return lambda w, a: w.roles(w.a_guild if server == "A" else w.b_guild)
 
 
+def first_step(w: World, actor: Actor) -> str:
+    """How /session repeat names step 1 of a classic session, in the actor's language."""
+    locale = lang(actor)
+    name = catalog().t(locale, "steps.empathise.name")
+    return catalog().t(locale, "replies.step_label", number=1, name=name)
+
+
+def step_numbers(w: World, actor: Actor) -> set[str]:
+    """The steps of a classic session, by number."""
+    return {"1", "2", "3", "4"}
+
+
+def template_keys(w: World, actor: Actor) -> set[str]:
+    return set(load_templates())
+
+
 # -- the matrix ------------------------------------------------------------------------------------
 
 
@@ -1235,6 +1252,68 @@ ROWS: tuple[Row, ...] = (
             a=told(Choices(note_ids("A"))),
         ),
     ),
+    # Canvases (issue 5): lanes exist only on canvas steps; A's and B's sessions have none.
+    Row(
+        "/board lane",
+        ("/board lane",),
+        command("board", "lane", note=a_note_in_theme(0), lane="says"),
+        facilitators_only(a=told(Says("errors.no_canvas")), b=told(Says("errors.unknown_note"))),
+    ),
+    *(
+        Row(
+            f"autocomplete {path} {option}",
+            (f"autocomplete {path} {option}",),
+            autocomplete(name, sub, option, **others),
+            dict.fromkeys(ACTORS, told(Choices(nothing_offered))),
+        )
+        for path, name, sub, option, others in (
+            ("/board lane", "board", "lane", "note", {"lane": "says"}),
+            ("/board lane", "board", "lane", "lane", {"note": "1"}),
+            ("/board lane", "board", "lane", "column", {"note": "1", "lane": "says"}),
+        )
+    ),
+    Row(
+        "/session repeat",
+        ("/session repeat",),
+        command("session", "repeat", step=1),
+        steering(Says("replies.repeated", {"step": first_step})),
+    ),
+    Row(
+        "autocomplete /session repeat step",
+        ("autocomplete /session repeat step",),
+        autocomplete("session", "repeat", "step"),
+        by_server(
+            elsewhere=told(Choices(nothing_offered)),
+            b=told(Choices(step_numbers)),
+            a=told(Choices(step_numbers)),
+        ),
+    ),
+    # Templates: described to anyone (what a session will do is no secret).
+    Row(
+        "autocomplete /session start template",
+        ("autocomplete /session start template",),
+        autocomplete("session", "start", "template", topic="Een onderwerp"),
+        dict.fromkeys(ACTORS, told(Choices(template_keys))),
+        where=free,
+    ),
+    Row(
+        "/template list",
+        ("/template list",),
+        command("template", "list"),
+        dict.fromkeys(ACTORS, told(Begins("replies.template.list_heading"))),
+    ),
+    Row(
+        "/template show",
+        ("/template show",),
+        command("template", "show", name="classic"),
+        dict.fromkeys(ACTORS, told(Begins("replies.template.heading"))),
+    ),
+    Row(
+        "autocomplete /template show name",
+        ("autocomplete /template show name",),
+        autocomplete("template", "show", "name"),
+        dict.fromkeys(ACTORS, told(Choices(template_keys))),
+    ),
     # Notes: from anyone in a session's thread, into that session only.
     Row(
         "/note",
@@ -1245,6 +1324,15 @@ ROWS: tuple[Row, ...] = (
             b=told(Says("replies.note_added", {"text": noted}), "B"),
             a=told(Says("replies.note_added", {"text": noted}), "A"),
         ),
+    ),
+    *(
+        Row(
+            f"autocomplete /note {option}",
+            (f"autocomplete /note {option}",),
+            autocomplete("note", "", option, text="Een notitie"),
+            dict.fromkeys(ACTORS, told(Choices(nothing_offered))),
+        )
+        for option in ("lane", "column")
     ),
     Row(
         "Add note button and modal",

@@ -151,7 +151,8 @@ async def test_values_are_checked_against_the_server(harness: Harness) -> None:
     assert "15m,,10m,20m" in await server.set("durations", "15m,,10m,20m")
     assert "kan ik niet lezen" in await server.set("durations", "kwartier")
 
-    assert "Kies uit: `classic`" in await server.set("template", "klassiek")
+    known = "`check-in`, `classic`, `masterclass-dag-1`, `masterclass-dag-2`"
+    assert f"Kies uit: {known}" in await server.set("template", "klassiek")
     assert "Klassiek" in await server.set("template", "classic")
 
     cannot = await server.set("recap_channel", f"<#{server.closed}>")
@@ -235,7 +236,8 @@ async def test_suggestions_while_typing_a_value(harness: Harness) -> None:
     assert [c["value"] for c in await server.suggest("language", "")] == ["nl", "en"]
     assert [c["value"] for c in await server.suggest("language", "eng")] == ["en"]
     assert [c["name"] for c in await server.suggest("nudges", "")] == ["aan", "uit"]
-    assert [c["value"] for c in await server.suggest("template", "")] == ["classic"]
+    suggested = [c["value"] for c in await server.suggest("template", "")]
+    assert suggested == ["check-in", "classic", "masterclass-dag-1", "masterclass-dag-2"]
     assert [c["value"] for c in await server.suggest("durations", "")] == ["15m,10m,10m,15m"]
 
     roles = await server.suggest("facilitator_role", "begel")

@@ -118,6 +118,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         timers=timers,
         clock=clock,
         settings=RecapSettings(zone="Europe/Amsterdam"),
+        board=lambda session: facilitation.board_summary(session),
     )
     facilitation = Facilitation(
         store=store,

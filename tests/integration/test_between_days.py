@@ -88,6 +88,7 @@ def _wire(
         timers=timers,
         clock=clock,
         settings=RecapSettings(zone="Europe/Amsterdam", digest=digest),
+        board=lambda session: facilitation.board_summary(session),
     )
 
     async def nudge_due(session_id: int, step_index: int) -> None:
@@ -266,6 +267,7 @@ async def test_each_server_recaps_at_its_own_time_and_zone(world: World) -> None
         timers=world.timers,
         clock=world.clock,
         settings=RecapSettings(),
+        board=world.facilitation.board_summary,
         plan_for=plan_for,
     )
     amsterdam = await start_async(world)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.canvas_files import load_canvases
 from bot.facilitation import Facilitation, SessionDefaults
 from bot.ports import Store
 from bot.storage.db import connect
@@ -56,5 +57,6 @@ def facilitation(
         announcer=announcer,
         clock=clock,
         templates=load_templates(),
+        canvases=load_canvases(),
         defaults=SessionDefaults(reminder_before=REMINDER_LEAD, retention_days=RETENTION_DAYS),
     )
