@@ -78,6 +78,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bench.common import Row
+from bench.poller import Poller
 from bench.timers import (
     LOCALE,
     MESSAGES_ROUTE,
@@ -262,16 +263,15 @@ def caught_up(db_path: Path, expected: set[int], slack: float = 1.0) -> bool:
     )
 
 
-class StatePoller:
+class StatePoller(Poller):
     """The sessions table every ``every`` s: what is active (for the participants and the
     facilitator) and every (thread, step) the database was ever seen on."""
 
     def __init__(self, db_path: Path, every: float = 0.1) -> None:
         self.db_path = db_path
-        self.every = every
+        super().__init__(every)
         self.rows: dict[int, SessionRow] = {}
         self.seen: set[tuple[int, int]] = set()
-        self._task: asyncio.Task[None] | None = None
 
     async def poll_once(self) -> None:
         rows = await asyncio.to_thread(read_sessions, self.db_path)
@@ -281,22 +281,6 @@ class StatePoller:
 
     def active(self) -> list[SessionRow]:
         return [row for row in self.rows.values() if row.active]
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(sqlite3.Error):  # a write in progress; next time
-                await self.poll_once()
-            await asyncio.sleep(self.every)
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.poll_once()
 
 
 # -- what happened ------------------------------------------------------------------------------

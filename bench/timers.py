@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Row
+from bench.poller import Poller
 from bot.i18n import catalog
 from bot.render import text
 from bot.sandbox import DiscordSandbox, RecordedCall
@@ -332,36 +333,20 @@ def read_sessions(db_path: Path) -> list[tuple[int, int, str, str | None]]:
             return []
 
 
-class DuePoller:
+class DuePoller(Poller):
     """Remembers each (thread, step)'s deadline, reading the file every ``every`` s."""
 
     def __init__(self, db_path: Path, every: float = 0.2) -> None:
         self.db_path = db_path
-        self.every = every
+        super().__init__(every)
         self.due: dict[tuple[int, int], float] = {}
         self.status: dict[int, str] = {}
-        self._task: asyncio.Task[None] | None = None
 
     async def poll_once(self) -> None:
         for thread_id, step, status, due_at in await asyncio.to_thread(read_sessions, self.db_path):
             self.status[thread_id] = status
             if due_at is not None:
                 self.due[(thread_id, step)] = datetime.fromisoformat(due_at).timestamp()
-
-    async def _run(self) -> None:
-        while True:
-            await self.poll_once()
-            await asyncio.sleep(self.every)
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.poll_once()
 
     def ended(self, threads: set[int]) -> bool:
         return all(self.status.get(t) == "ended" for t in threads)

@@ -339,17 +339,23 @@ class Session:
         if self.is_last_step:
             return self.end(now)
         following = self.step_index + 1
-        due_at = self._due(following, now)
+        moved, due_at = self._entering(following, now)
+        return moved, [StepEnded(self.step_index), StepStarted(following, due_at)]
+
+    def _entering(self, index: int, now: datetime) -> tuple[Session, datetime]:
+        """The session running step ``index`` from ``now`` with its planned time, and
+        when that step is due."""
+        due_at = self._due(index, now)
         moved = replace(
             self,
-            step_index=following,
+            step_index=index,
             status=SessionStatus.RUNNING,
             step_started_at=now,
             due_at=due_at,
             remaining=None,
             phase=Phase.WRITING,
         )
-        return moved, [StepEnded(self.step_index), StepStarted(following, due_at)]
+        return moved, due_at
 
     def open_vote(
         self, now: datetime, duration: timedelta, expected_step: int | None = None
@@ -420,19 +426,8 @@ class Session:
         again = replace(self.steps[step_index], deadline=None)
         following = self.step_index + 1
         steps = (*self.steps[:following], again, *self.steps[following:])
-        longer = replace(self, steps=steps)
-        ended = [StepEnded(self.step_index)]
-        due_at = longer._due(following, now)
-        moved = replace(
-            longer,
-            step_index=following,
-            status=SessionStatus.RUNNING,
-            step_started_at=now,
-            due_at=due_at,
-            remaining=None,
-            phase=Phase.WRITING,
-        )
-        return moved, [*ended, StepStarted(following, due_at)]
+        moved, due_at = replace(self, steps=steps)._entering(following, now)
+        return moved, [StepEnded(self.step_index), StepStarted(following, due_at)]
 
     def go_back(self, now: datetime) -> tuple[Session, list[SessionEvent]]:
         """Return to the previous step with its full planned time."""
@@ -440,19 +435,9 @@ class Session:
         if self.step_index == 0:
             raise SessionRuleError(Refusal.FIRST_STEP)
         previous = self.step_index - 1
-        due_at = self._due(previous, now)
-        moved = replace(
-            self,
-            step_index=previous,
-            status=SessionStatus.RUNNING,
-            step_started_at=now,
-            due_at=due_at,
-            remaining=None,
-            # Going back re-opens the step; it may be reminded again.
-            reminded_step=-1,
-            phase=Phase.WRITING,
-        )
-        return moved, [StepStarted(previous, due_at, again=True)]
+        moved, due_at = self._entering(previous, now)
+        # Going back re-opens the step; it may be reminded again.
+        return replace(moved, reminded_step=-1), [StepStarted(previous, due_at, again=True)]
 
     def pause(self, now: datetime) -> tuple[Session, list[SessionEvent]]:
         """Stop the clock, keeping what is left (a deadline would be wrong after a pause)."""

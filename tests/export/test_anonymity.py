@@ -394,10 +394,9 @@ def assert_shuffled(world: World, data: dict[str, object], index: int) -> None:
     steps = data["steps"]
     assert isinstance(steps, list)
     groups = [theme["notes"] for theme in steps[index]["themes"]] + [steps[index]["other_notes"]]
-    for group in groups:
-        texts = [str(note["text"]) for note in group]
-        if len(texts) >= 4:
-            assert texts != [t for t in written if t in texts], "in the order of writing"
+    # The order itself is checked against the session's keyed reveal order (a random salt
+    # per session: any fixed "not as written" check would fail now and then by chance).
+    assert groups
 
 
 # -- the scans --------------------------------------------------------------------------------
@@ -443,7 +442,6 @@ async def test_an_anonymous_session_names_nobody_anywhere(world: World, tmp_path
         listed = sorted(theme.notes, key=lambda n: posted.index(text.quote(n.text)))
         revealed = reveal_order(theme.notes, session.id, 0, salt)
         assert [n.id for n in listed] == [n.id for n in revealed]
-        assert [n.id for n in listed] != sorted(n.id for n in listed)
 
     # Finished: the ideas are revealed, still nobody is named (nor who takes an idea on).
     await finish(world, session, ANNA)
@@ -509,6 +507,10 @@ async def test_anonymous_while_writing_hides_the_private_steps_only(
     data = json_board(running)
     assert data["anonymity"] == "while_writing"
     assert_shuffled(world, data, 0)
+    current = await world.current(session)
+    assert_exported_in_reveal_order(
+        data, await world.store.notes(session.id, 0), session.id, 0, current.reveal_salt
+    )
     assert [n["author"] for n in step_notes(data, 1)] == [ANNA[1], BRAM[1]]
     assert ANNA[1] in running["markdown:pseudonyms=False"]
     markdown = running["markdown:pseudonyms=False"]
