@@ -30,7 +30,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import aiohttp
 import discord
@@ -40,9 +40,6 @@ from tqdm import tqdm
 from bot.canvas_files import load_canvases
 from bot.domain.canvas import CanvasError
 from bot.domain.templates import TemplateError
-from bot.export import BoardNote, ExportFormat, ExportOptions, board_events, writer_for
-from bot.export.text import Words, local_time
-from bot.export.writer import TextSink
 from bot.heartbeat import age, heartbeat_path, is_fresh
 from bot.i18n import LOCALES, Catalog, PromptsError, catalog
 from bot.permissions import invite_url
@@ -63,7 +60,6 @@ from bot.storage.errors import (
     StorageFullError,
     StorageReadOnlyError,
 )
-from bot.storage.export_reader import DatabaseTooOldError, ExportReader, open_reader
 from bot.template_files import load_template_catalog
 
 EXIT_CONFIG = 2
@@ -76,7 +72,15 @@ EXIT_INTERRUPTED = 130
 # Where an application's Bot page (with its privileged intents) is in the developer portal.
 PORTAL_BOT_PAGE = "https://discord.com/developers/applications/{application_id}/bot"
 
-_ReaderWork = Callable[[ExportReader], Awaitable[int]]
+if TYPE_CHECKING:  # the export code loads only for the commands that export
+    from bot.export import ExportFormat, ExportOptions
+    from bot.export.writer import TextSink
+    from bot.storage.export_reader import ExportReader
+
+# The values of bot.export.ExportFormat (a test holds them together).
+EXPORT_FORMATS = ("markdown", "csv", "json", "html")
+
+_ReaderWork = Callable[["ExportReader"], Awaitable[int]]
 
 # The widest a topic is shown in `cocreate sessions` (the export has it whole).
 TOPIC_WIDTH = 80
@@ -165,9 +169,7 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="write a session's whole board to a file (reads the database only)"
     )
     export.add_argument("--session", type=int, required=True, help="the id `sessions` shows")
-    export.add_argument(
-        "--format", choices=[f.value for f in ExportFormat], required=True, dest="file_format"
-    )
+    export.add_argument("--format", choices=EXPORT_FORMATS, required=True, dest="file_format")
     export.add_argument(
         "--output", type=Path, required=True, help="the file to write, - for stdout"
     )
@@ -457,6 +459,8 @@ def sync_commands(path: Path, guild_id: int | None, sentences: Catalog) -> int:
 
 def health(config: Path | None, sentences: Catalog, now: float | None = None) -> int:
     """0 while the running bot's heartbeat file is fresh; else one sentence and 1."""
+    from bot.export.text import Words
+
     loaded = _data_settings(config, sentences)
     if isinstance(loaded, int):
         return EXIT_UNHEALTHY
@@ -502,6 +506,8 @@ def _data_settings(path: Path | None, sentences: Catalog) -> Settings | int:
 async def _with_reader(settings: Settings, sentences: Catalog, work: _ReaderWork) -> int:
     """Open the database read-only and run ``work``; a missing, old or broken file is one
     sentence."""
+    from bot.storage.export_reader import DatabaseTooOldError, open_reader
+
     locale = settings.locale.default
     database = settings.storage.path
     try:
@@ -519,6 +525,8 @@ async def _with_reader(settings: Settings, sentences: Catalog, work: _ReaderWork
 
 def list_sessions(config: Path | None, sentences: Catalog, out: TextIO | None = None) -> int:
     """Print every session in the database: id, server, topic, status, created, notes."""
+    from bot.export.text import Words, local_time
+
     loaded = _data_settings(config, sentences)
     if isinstance(loaded, int):
         return loaded
@@ -592,6 +600,8 @@ async def stream_export(
     """Write one session's board to ``out`` as it is read; the number of notes written,
     or None when there is no such session. ``progress(1)`` is called per note written.
     Memory does not grow with the board."""
+    from bot.export import BoardNote, board_events, writer_for
+
     session = await reader.session(session_id)
     if session is None:
         return None
@@ -618,6 +628,9 @@ def export_session(
 ) -> int:
     """Export a session's board to ``output`` (``-``: standard output), with a progress
     bar on a terminal. The file appears whole or not at all."""
+    from bot.export import ExportOptions
+    from bot.export.text import Words
+
     loaded = _data_settings(config, sentences)
     if isinstance(loaded, int):
         return loaded
@@ -803,6 +816,8 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "backup":
         return backup_database(arguments.config, arguments.output, sentences, force=arguments.force)
     if arguments.command == "export":
+        from bot.export import ExportFormat
+
         return export_session(
             arguments.config,
             arguments.session,

@@ -6,6 +6,8 @@ import asyncio
 import io
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -17,43 +19,36 @@ from bot.cogs.lanes import UNSORTED, column_choices, lane_choices
 from bot.domain.board import is_blank
 from bot.domain.canvas import Canvas, all_columns, find_column, fold, step_columns
 from bot.domain.session import Session
-from bot.export import (
-    EXPORT_FILE_LIMIT,
-    MESSAGE_UPLOAD_LIMIT,
-    ExportFile,
-    ExportFormat,
-    ExportOptions,
-    build_board,
-    message_batches,
-    split_export,
-)
-from bot.export.text import Words
 from bot.facilitation import Facilitation, UnknownLaneError
 from bot.i18n import Catalog
 from bot.render.text import one_line, quote
 from bot.server_config import ServerConfig
 from bot.settings import Settings
-from bot.storage.export_reader import ExportReader, open_reader
 from bot.ui.replies import NO_PINGS, reply, user_locale
 from bot.ui.translator import command_text as ct
+
+if TYPE_CHECKING:
+    from bot.export import ExportFile
+    from bot.storage.export_reader import ExportReader
+
+
+def _open_reader(path: str | Path) -> AbstractAsyncContextManager[ExportReader]:
+    from bot.storage.export_reader import open_reader
+
+    return open_reader(path)
+
 
 AUTOCOMPLETE_LIMIT = 25
 MIB = 1024 * 1024
 
+# The export package loads when someone exports (bench/memory.py: a bot that never
+# exports should not carry it); the format values are ExportFormat's (a test holds them).
+_FORMATS = ("html", "markdown", "csv", "json")
 _FORMAT_CHOICES = [
-    app_commands.Choice(name=ct("formats.html"), value=ExportFormat.HTML.value),
-    app_commands.Choice(name=ct("formats.markdown"), value=ExportFormat.MARKDOWN.value),
-    app_commands.Choice(name=ct("formats.csv"), value=ExportFormat.CSV.value),
-    app_commands.Choice(name=ct("formats.json"), value=ExportFormat.JSON.value),
+    app_commands.Choice(name=ct(f"formats.{value}"), value=value) for value in _FORMATS
 ]
-_FORMAT_KEYS = {
-    ExportFormat.HTML: "commands.formats.html",
-    ExportFormat.MARKDOWN: "commands.formats.markdown",
-    ExportFormat.CSV: "commands.formats.csv",
-    ExportFormat.JSON: "commands.formats.json",
-}
 
-ReaderOpener = Callable[[], AbstractAsyncContextManager[ExportReader]]
+ReaderOpener = Callable[[], AbstractAsyncContextManager["ExportReader"]]
 
 
 @app_commands.guild_only()
@@ -78,12 +73,12 @@ class BoardCog(
         """``export_reader`` opens a read-only reader for an export; by default a
         connection of its own to the configured database file, so a long export never
         holds up the bot's own connection. ``export_file_limit``: bytes per file
-        (default :data:`EXPORT_FILE_LIMIT`, and never above what Discord allows)."""
+        (default ``bot.export.EXPORT_FILE_LIMIT``, and never above what Discord allows)."""
         self._facilitation = facilitation
         self._catalog = sentences
         self._settings = settings
         self._open_reader: ReaderOpener = export_reader or (
-            lambda: open_reader(settings.storage.path)
+            lambda: _open_reader(settings.storage.path)
         )
         self._file_limit = export_file_limit
         self._config = server_config
@@ -256,6 +251,15 @@ class BoardCog(
         session) as files, privately to the facilitator."""
         role = await facilitator_role(self._config, self._settings, interaction.guild_id)
         require_facilitator(interaction, role)
+        from bot.export import (
+            EXPORT_FILE_LIMIT,
+            ExportFormat,
+            ExportOptions,
+            build_board,
+            split_export,
+        )
+        from bot.export.text import Words
+
         export_format = ExportFormat(file_format)
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self._open_reader() as reader:
@@ -280,7 +284,7 @@ class BoardCog(
                 interaction,
                 "export.reply.done",
                 topic=board.topic,
-                format=self._t(interaction, _FORMAT_KEYS[export_format]),
+                format=self._t(interaction, f"commands.formats.{export_format.value}"),
                 notes=words.plural("common.count.note", len(board.notes)),
                 steps=words.plural("export.count.step", len(board.steps)),
             )
@@ -303,6 +307,8 @@ class BoardCog(
     ) -> None:
         """At most ten files a message, within Discord's upload limit: the first message
         explains, the next say which parts they carry."""
+        from bot.export import MESSAGE_UPLOAD_LIMIT, message_batches
+
         start = 0
         budget = interaction.filesize_limit or MESSAGE_UPLOAD_LIMIT
         for batch in message_batches(files, max_bytes=budget):

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-import bot.cogs.board
+import bot.export
 from bot.export import board_from_json
 from bot.sandbox import RecordedCall
 from tests.e2e.conftest import Harness
@@ -103,7 +103,7 @@ async def test_a_large_export_comes_in_parts_at_most_ten_a_message(
 ) -> None:
     h = harness
     # A tiny attachment limit stands in for a huge board.
-    monkeypatch.setattr(bot.cogs.board, "EXPORT_FILE_LIMIT", 900)
+    monkeypatch.setattr(bot.export, "EXPORT_FILE_LIMIT", 900)
     await h.start()
     thread = await open_session(h)
     for number in range(14):
