@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 import aiohttp
 import discord
 from dotenv import load_dotenv
-from tqdm import tqdm
 
 from bot.canvas_files import load_canvases
 from bot.domain.canvas import CanvasError
@@ -655,6 +654,8 @@ def export_session(
             pseudonyms=pseudonyms,
         )
         total = await reader.note_count(session_id)
+        from tqdm import tqdm  # only an export in a terminal draws a bar
+
         bar = tqdm(
             total=total,
             unit=" " + sentences.t(locale, "cli.export_progress_unit"),
