@@ -84,6 +84,13 @@ class BoardCog(
         self._config = server_config
         super().__init__()
 
+    async def _here(self, interaction: discord.Interaction) -> Session | None:
+        """The session of the channel an autocomplete is typed in, if any."""
+        try:
+            return await self._facilitation.find_session(interaction.channel_id or 0)
+        except LookupError:
+            return None
+
     async def _session(self, interaction: discord.Interaction) -> Session:
         role = await facilitator_role(self._config, self._settings, interaction.guild_id)
         require_facilitator(interaction, role)
@@ -366,9 +373,8 @@ class BoardCog(
     async def _theme_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            session = await self._facilitation.find_session(interaction.channel_id or 0)
-        except LookupError:
+        session = await self._here(interaction)
+        if session is None:
             return []
         wanted = current.casefold()
         return [
@@ -382,9 +388,8 @@ class BoardCog(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Notes on canvas steps, the unsorted ones first, each with where it is now."""
-        try:
-            session = await self._facilitation.find_session(interaction.channel_id or 0)
-        except LookupError:
+        session = await self._here(interaction)
+        if session is None:
             return []
         locale = user_locale(self._catalog, interaction)
         wanted = current.casefold()
@@ -413,9 +418,8 @@ class BoardCog(
 
     async def _canvas_for_choices(self, interaction: discord.Interaction) -> Canvas | None:
         """The canvas of the note already picked in /board lane, else of the current step."""
-        try:
-            session = await self._facilitation.find_session(interaction.channel_id or 0)
-        except LookupError:
+        session = await self._here(interaction)
+        if session is None:
             return None
         picked = str(getattr(interaction.namespace, "note", "") or "")
         if picked.isdecimal():
@@ -439,9 +443,8 @@ class BoardCog(
     async def _column_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            session = await self._facilitation.find_session(interaction.channel_id or 0)
-        except LookupError:
+        session = await self._here(interaction)
+        if session is None:
             return []
         step_index = session.step_index
         picked = str(getattr(interaction.namespace, "note", "") or "")
@@ -460,9 +463,8 @@ class BoardCog(
     async def _note_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            session = await self._facilitation.find_session(interaction.channel_id or 0)
-        except LookupError:
+        session = await self._here(interaction)
+        if session is None:
             return []
         wanted = current.casefold()
         # Discord refuses the whole list if one name is empty (a note of attachments only).
