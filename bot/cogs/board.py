@@ -43,9 +43,15 @@ MIB = 1024 * 1024
 
 # The export package loads when someone exports (bench/memory.py: a bot that never
 # exports should not carry it); the format values are ExportFormat's (a test holds them).
-_FORMATS = ("html", "markdown", "csv", "json")
+# Format value -> its name's key, written out so the prompts tests can check each key.
+_FORMAT_KEYS = {
+    "html": "formats.html",
+    "markdown": "formats.markdown",
+    "csv": "formats.csv",
+    "json": "formats.json",
+}
 _FORMAT_CHOICES = [
-    app_commands.Choice(name=ct(f"formats.{value}"), value=value) for value in _FORMATS
+    app_commands.Choice(name=ct(key), value=value) for value, key in _FORMAT_KEYS.items()
 ]
 
 ReaderOpener = Callable[[], AbstractAsyncContextManager["ExportReader"]]
@@ -291,7 +297,7 @@ class BoardCog(
                 interaction,
                 "export.reply.done",
                 topic=board.topic,
-                format=self._t(interaction, f"commands.formats.{export_format.value}"),
+                format=self._t(interaction, "commands." + _FORMAT_KEYS[export_format.value]),
                 notes=words.plural("common.count.note", len(board.notes)),
                 steps=words.plural("export.count.step", len(board.steps)),
             )
